@@ -1,0 +1,35 @@
+"""Answers from the interviews, quoted verbatim with citations: parse → passages → embed → index → search.
+
+    from retrieval import Retriever
+    result = Retriever.load("index").search("DX推進リーダーって何をする人?", k=5)
+    result.answered, result.hits[0].text, result.to_dict()
+"""
+
+from .articles import Article, ArticleMeta, load_article, load_seeds, parse_article
+from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, load_embedder
+from .errors import ArticleError, EmbedderError, IndexStoreError, QueryError, RetrievalError
+from .passages import Passage, make_passages
+from .retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MAX_QUESTION_CHARS",
+    "Article",
+    "ArticleError",
+    "ArticleMeta",
+    "Embedder",
+    "EmbedderError",
+    "HashingEmbedder",
+    "Hit",
+    "IndexStoreError",
+    "Passage",
+    "QueryError",
+    "RetrievalError",
+    "Retriever",
+    "SearchResult",
+    "load_article",
+    "load_embedder",
+    "load_seeds",
+    "make_passages",
+    "parse_article",
+]

