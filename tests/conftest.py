@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from retrieval import HashingEmbedder, Retriever, load_seeds
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may download at run time
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
