@@ -3,11 +3,15 @@
     from retrieval import Retriever
     result = Retriever.load("index").search("DX推進リーダーって何をする人?", k=5)
     result.answered, result.hits[0].text, result.to_dict()
+
+A running app serves ``LiveRetriever("index").current()``, which picks up the generations that
+``python -m retrieval add`` / ``remove`` write (see retrieval/library.py).
 """
 
 from .articles import Article, ArticleMeta, load_article, load_seeds, parse_article
 from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, load_embedder
-from .errors import ArticleError, EmbedderError, IndexStoreError, QueryError, RetrievalError
+from .errors import ArticleError, EmbedderError, IndexBusyError, IndexStoreError, QueryError, RetrievalError
+from .live import LiveRetriever
 from .passages import Passage, make_passages
 from .retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
 
@@ -21,7 +25,9 @@ __all__ = [
     "EmbedderError",
     "HashingEmbedder",
     "Hit",
+    "IndexBusyError",
     "IndexStoreError",
+    "LiveRetriever",
     "Passage",
     "QueryError",
     "RetrievalError",

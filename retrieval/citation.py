@@ -3,11 +3,18 @@
 Links use a text fragment (``#:~:text=``), which current browsers scroll to and highlight. The
 fragment is the passage's anchor (see ``passages.anchor_text``): words that occur only once in the
 article, so the browser lands on the right place.
+
+Inside a quote, :func:`highlight` marks the sentence(s) that best match the question; the words
+stay verbatim (the segments join back to the passage text).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import quote
+
+from .passages import NOT_ON_PAGE
 
 
 def _encode(text: str) -> str:
@@ -22,3 +29,69 @@ def passage_url(article_url: str, anchor: str) -> str:
     if not anchor:
         return article_url
     return f"{article_url.split('#', 1)[0]}#:~:text={_encode(anchor)}"
+
+
+def as_on_page(text: str) -> str:
+    """Quoted text as the article page shows it: without the text file's link markers (🔗)."""
+    return "".join(ch for ch in text if ch not in NOT_ON_PAGE)
+
+
+# -- highlighting the sentence that answers ------------------------------------------------------
+SENTENCE_END = "。!?！？"
+CLOSERS = "」』）)】"
+HIGHLIGHT_MARGIN = 0.03  # a second sentence is marked too when it scores this close to the best
+MAX_MARKED = 2
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A verbatim piece of a quote; ``marked`` when it is a sentence that best matches the question."""
+
+    text: str
+    marked: bool = False
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut after each sentence end or line break; ``"".join(sentences(text)) == text``."""
+    pieces, start, i = [], 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in SENTENCE_END or ch == "\n":
+            i += 1
+            while i < len(text) and (text[i] in SENTENCE_END or text[i] in CLOSERS or text[i].isspace()):
+                i += 1
+            pieces.append(text[start:i])
+            start = i
+        else:
+            i += 1
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def highlight(
+    text: str,
+    question: str,
+    similarity: Callable[[list[str]], Sequence[float]],
+    tokens: Callable[[str], list[str]] | None = None,
+) -> tuple[Segment, ...]:
+    """The quote as segments with the sentence(s) closest to the question marked.
+
+    ``similarity`` gives each sentence's cosine with the question (the caller knows the model);
+    the share of the question's words a sentence contains is added. A one-sentence quote is not
+    marked: the whole quote is the answer.
+    """
+    pieces = sentences(text)
+    scored = [i for i, piece in enumerate(pieces) if piece.strip()]
+    if len(scored) < 2 or not question.strip():
+        return tuple(Segment(piece) for piece in pieces)
+    scores = [float(s) for s in similarity([pieces[i].strip() for i in scored])]
+    wanted = set(tokens(question)) if tokens else set()
+    if wanted:
+        scores = [s + len(wanted & set(tokens(pieces[i]))) / len(wanted) for s, i in zip(scores, scored, strict=True)]
+    best = max(scores)
+    ranked = sorted(range(len(scored)), key=lambda j: -scores[j])
+    marked = {scored[j] for j in ranked[:MAX_MARKED] if scores[j] >= best - HIGHLIGHT_MARGIN}
+    if len(marked) == len(scored):  # marking every sentence would point at nothing
+        marked = {scored[ranked[0]]}
+    return tuple(Segment(piece, i in marked) for i, piece in enumerate(pieces))

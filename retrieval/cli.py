@@ -1,4 +1,4 @@
-"""``python -m retrieval``: build the index, ask a question, measure quality.
+"""``python -m retrieval``: build the index, ask a question, measure quality; add, list and remove articles.
 
 Every failure the user can cause prints one line to stderr and exits non-zero; no tracebacks.
 Settings come from the flags, then environment variables (RETRIEVAL_INDEX, RETRIEVAL_SEEDS,
@@ -15,10 +15,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import cli_library
 from .articles import load_seeds
 from .embedding import DEFAULT_MODEL
 from .errors import RetrievalError
 from .evaluate import evaluate, load_questions
+from .feedback import DEFAULT_DB, FeedbackStore
 from .retriever import Retriever
 
 EXIT_USAGE = 2
@@ -72,6 +74,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    if not Path(args.db).exists():
+        _say(f"no feedback recorded yet: {args.db} does not exist")
+    print("\n".join(FeedbackStore(Path(args.db)).report(limit=args.limit).lines()))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     defaults = _defaults()
     top = argparse.ArgumentParser(prog="python -m retrieval",
@@ -97,6 +106,14 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--oos", help='JSONL file of questions the articles do not answer ({"q": ...})')
     ev.add_argument("--index", default=defaults["index"])
     ev.set_defaults(run=cmd_eval)
+
+    report = commands.add_parser("report", help="most frequent unanswered and down-voted questions (for editors)")
+    report.add_argument("--db", default=os.environ.get("RETRIEVAL_DB", str(DEFAULT_DB)),
+                        help="feedback database written by app.py (default: %(default)s)")
+    report.add_argument("--limit", type=int, default=10, help="questions per list (default: %(default)s)")
+    report.set_defaults(run=cmd_report)
+
+    cli_library.register(commands, defaults)
     return top
 
 

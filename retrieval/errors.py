@@ -24,3 +24,7 @@ class IndexStoreError(RetrievalError):
 
 class EmbedderError(RetrievalError):
     """The embedding model cannot be loaded."""
+
+
+class IndexBusyError(IndexStoreError):
+    """Another update of the same index is running; try again when it has finished."""

@@ -11,6 +11,7 @@ Tokenizers (chosen by measurement, see docs/measurements.md):
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -44,10 +45,22 @@ def _mecab():
 
 
 @lru_cache(maxsize=1)
-def _sudachi():
+def _sudachi_dictionary():
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").create()
+    return Dictionary(dict="core")
+
+
+_per_thread = threading.local()
+
+
+def _sudachi():
+    # A Sudachi tokenizer refuses concurrent use, and the web server searches from many threads:
+    # one tokenizer per thread, all sharing the one (memory-mapped) dictionary.
+    tokenizer = getattr(_per_thread, "sudachi", None)
+    if tokenizer is None:
+        tokenizer = _per_thread.sudachi = _sudachi_dictionary().create()
+    return tokenizer
 
 
 def _unidic_tokens(text: str) -> list[str]:
@@ -108,8 +121,13 @@ class LexicalIndex:
     @classmethod
     def build(cls, documents: Sequence[str], tokenizer_name: str = DEFAULT_TOKENIZER) -> LexicalIndex:
         tokenize = tokenizer(tokenizer_name)
+        return cls.from_tokens([tokenize(doc) for doc in documents], tokenizer_name)
+
+    @classmethod
+    def from_tokens(cls, tokens: Sequence[list[str]], tokenizer_name: str = DEFAULT_TOKENIZER) -> LexicalIndex:
+        """Index documents already cut by the tokenizer ``tokenizer_name`` (e.g. reused ones)."""
         model = bm25s.BM25()
-        model.index([tokenize(doc) for doc in documents], show_progress=False)
+        model.index(list(tokens), show_progress=False)
         return cls(model, tokenizer_name)
 
     def scores(self, question: str) -> np.ndarray:

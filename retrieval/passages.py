@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Literal
 
 from .articles import Article
@@ -41,7 +41,9 @@ class Passage:
     anchor: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Every field is a str or int, so a shallow dict equals asdict() at a fraction of the cost
+        # (it matters when an index of thousands of articles is rewritten for one new article).
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, data: dict) -> Passage:

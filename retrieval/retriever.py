@@ -12,20 +12,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .articles import Article
 from .citation import passage_url
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import IndexStoreError, QueryError
-from .lexical import DEFAULT_TOKENIZER, LexicalIndex
-from .passages import Passage, make_passages, views
+from .indexing import build_generation
+from .lexical import DEFAULT_TOKENIZER
+from .passages import Passage
+from .reuse import Reuse
 from .search import Scorer, calibration_for, monotone
-from .store import ArticleInfo, IndexData, load_index, write_generation
+from .store import ArticleInfo, IndexData, load_generation, load_index
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 20
-EMBED_BATCH = 32
 Progress = Callable[[str], None]
 
 
@@ -70,6 +69,10 @@ def check_question(question: object) -> str:
     """The question, trimmed; :class:`QueryError` (with a ``code``) when it cannot be searched."""
     if not isinstance(question, str):
         raise QueryError("the question must be text", code="not_text")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates, e.g. from undecodable bytes or broken JSON escapes
+        raise QueryError("the question is not valid text", code="not_text") from None
     question = question.strip()
     if not question:
         raise QueryError("the question is empty", code="empty")
@@ -106,37 +109,16 @@ class Retriever:
         model: str = DEFAULT_MODEL,
         tokenizer: str = DEFAULT_TOKENIZER,
         progress: Progress | None = None,
+        reuse: Reuse | None = None,
     ) -> Retriever:
-        """Cut, embed and index ``articles`` into a new generation of ``index_dir``."""
-        say = progress or (lambda message: None)
+        """Cut, embed and index ``articles`` into a new generation of ``index_dir``.
+
+        With ``reuse`` (e.g. ``Reuse.from_index(Retriever.load(index_dir).data)``) views whose
+        text was embedded before by the same model are taken over instead of embedded again.
+        """
         embedder = embedder or load_embedder(model)
-        passages: list[Passage] = []
-        for article in articles:
-            passages.extend(make_passages(article))
-        ids = [p.id for p in passages]
-        if len(set(ids)) != len(ids):
-            raise IndexStoreError("two articles share a file name; give each article its own name")
-        say(f"{len(articles)} article(s), {len(passages)} passages")
-        texts, owner = [], []
-        for number, passage in enumerate(passages):
-            for text in views(passage):
-                texts.append(text)
-                owner.append(number)
-        vectors = np.zeros((len(texts), embedder.dim), np.float32)
-        for start in range(0, len(texts), EMBED_BATCH):
-            vectors[start : start + EMBED_BATCH] = embedder.embed_passages(texts[start : start + EMBED_BATCH])
-            say(f"embedded {min(start + EMBED_BATCH, len(texts))}/{len(texts)} views")
-        lexical = LexicalIndex.build([f"{p.question}\n{p.text}" for p in passages], tokenizer)
-        infos = [ArticleInfo.from_meta(a.id, a.title, a.meta, a.source) for a in articles]
-        folder = write_generation(
-            index_dir,
-            embedder_info={"name": embedder.name, "dim": embedder.dim, "model": embedder.spec,
-                           "version": getattr(embedder, "version", "")},
-            tokenizer=tokenizer, vectors=vectors, view_owner=np.asarray(owner), passages=passages,
-            articles=infos, lexical=lexical,
-        )
-        say(f"index written to {folder}")
-        return cls(load_index(index_dir), embedder)
+        report = build_generation(articles, Path(index_dir), embedder, tokenizer, reuse, progress)
+        return cls(load_generation(report.folder), embedder)
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -132,7 +133,10 @@ def current_generation(index_dir: Path) -> Path | None:
         raise IndexStoreError(f"{pointer} is unreadable; rebuild with: python -m retrieval build") from None
     if not name or "/" in name or name.startswith("."):
         raise IndexStoreError(f"{pointer} is damaged; rebuild with: python -m retrieval build")
-    return Path(index_dir) / name
+    folder = Path(index_dir) / name
+    if not folder.is_dir():  # also catches names no file system accepts (NUL)
+        raise IndexStoreError(f"{pointer} names no generation in {index_dir}; rebuild with: python -m retrieval build")
+    return folder
 
 
 def write_generation(
@@ -146,8 +150,13 @@ def write_generation(
     articles: list[ArticleInfo],
     lexical: LexicalIndex,
     extra: dict | None = None,
+    extra_files: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write a complete generation, verify it, switch ``CURRENT`` to it. Returns its folder."""
+    """Write a complete generation, verify it, switch ``CURRENT`` to it. Returns its folder.
+
+    ``extra_files(folder)`` may write more files into the generation (e.g. the embedding cache);
+    they are checksummed and verified like the others.
+    """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
@@ -161,6 +170,8 @@ def write_generation(
         _write_jsonl(staging / "passages.jsonl", [p.to_dict() for p in passages])
         _write_jsonl(staging / "articles.jsonl", [asdict(a) for a in articles])
         lexical.save(staging / "bm25")
+        if extra_files is not None:
+            extra_files(staging)
         files = sorted(p for p in staging.rglob("*") if p.is_file())
         manifest = {
             "format": FORMAT,

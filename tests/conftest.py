@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from retrieval import HashingEmbedder, Retriever, load_seeds
+from retrieval import Article, HashingEmbedder, Retriever, load_article, load_seeds
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may download at run time
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -56,3 +59,46 @@ def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_retriever(real_index: Path) -> Retriever:
     return Retriever.load(real_index)
+
+
+@pytest.fixture(scope="session")
+def seed_article() -> Article:
+    """The shipped article parsed, with its metadata sidecar."""
+    return load_article(ARTICLE)
+
+
+@pytest.fixture()
+def fresh_index(tmp_path: Path) -> Path:
+    """A private fake-embedder index of the seeds that a test may damage or rebuild."""
+    folder = tmp_path / "index"
+    Retriever.build(load_seeds(SEEDS), folder, embedder=HashingEmbedder())
+    return folder
+
+
+@pytest.fixture(scope="session")
+def run_cli() -> Callable[..., subprocess.CompletedProcess]:
+    """Runs ``python -m retrieval ARGS...`` from the project root, as a user would.
+
+    The environment is the test's own (so ``monkeypatch.setenv`` reaches it) minus RETRIEVAL_*
+    settings, which would otherwise point the command at the developer's index or seeds.
+    """
+
+    def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        env = {name: value for name, value in os.environ.items() if not name.startswith("RETRIEVAL_")}
+        return subprocess.run([sys.executable, "-m", "retrieval", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
+    return run
+
+
+# A fictional part 2 (中編) of the series: Kさん on テレワーク and 電子申請. Not in seeds/.
+NEW_ARTICLE = DATA / "dx-suishin-tantouka-chuhen.txt"
+NEW_ARTICLE_PAGE = DATA / "dx-suishin-tantouka-chuhen.html"
+
+
+@pytest.fixture()
+def library_dirs(seeds_copy: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """(seeds, index): a writable copy of seeds/ and a fake-embedder index built from it."""
+    index = tmp_path / "index"
+    Retriever.build(load_seeds(seeds_copy), index, embedder=HashingEmbedder())
+    return seeds_copy, index

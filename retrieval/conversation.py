@@ -1,0 +1,165 @@
+"""A question in a conversation: follow-ups read in context, quotes with the answering sentence marked.
+
+A short follow-up such as 「それはいつから?」 or 「具体的には?」 names nothing the index can find; it
+is searched together with the question before it. The rule is deliberately simple (measured in
+docs/followups.md): a question is a follow-up when it is short and either starts with a word that
+points back (それ, その, そこ, ...) or is nothing but question words and particles (いつから, 誰が,
+具体的には), or is very short and names nothing (「誰がなるの?」「区民向けには?」). English works the
+same way ("When did it start?", "Why?", "Who trains them?").
+
+Everything here is independent of the web page; ``app.py`` only renders an :class:`Answer`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .citation import Segment, highlight
+from .errors import QueryError
+from .passages import views
+from .retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_question
+from .search import english_share
+
+FOLLOW_UP_MAX_CHARS = 15
+FOLLOW_UP_MAX_WORDS = 6
+ELLIPTIC_MAX_CHARS = 10
+NAME = re.compile(r"[A-Za-z0-9]{2,}|[ァ-ヴー]{2,}")
+POINTING = tuple("それ その そこ そう そちら そっち そんな これ この ここ こう こちら こんな あれ あの あそこ 彼 同じ "
+                 "他に ほかに じゃあ では なら ちなみに で、".split())
+QUESTION_WORDS = tuple("いつ 誰 だれ 何 なに なん なぜ どうして どこ どれ どの どう どんな どのよう どのくらい "
+                       "どれくらい いくつ いくら 具体的 例えば たとえば 詳しく くわしく もっと 理由 他 ほか 方法 "
+                       "結果 目的 きっかけ".split())
+PARTICLES = tuple("から まで って とは には では でしょうか ですか ますか でした です だった だ か は が を に で "
+                  "の と も へ ね よ ある あります いる います した する します ため".split())
+BARE = re.compile("(?:" + "|".join(sorted(map(re.escape, QUESTION_WORDS + PARTICLES), key=len, reverse=True)) + ")+")
+PUNCTUATION = re.compile(r"[\s?？!！。、,.・…「」()（）]+")
+ENGLISH_POINTING = {"it", "its", "that", "this", "they", "them", "those", "these", "there", "he", "she", "his", "her"}
+ENGLISH_BARE = re.compile(r"(?:why|when|who|what|where|how|which|since|else|more|details?|about|and|so|exactly|"
+                          r"for|example|long|much|many|the|did|does|do|is|was|are|were|start|started|\s)+")
+EXAMPLE_MAX_CHARS = 40
+OPENERS = re.compile(r"^(?:まず|次に|では|さて|ところで|そういえば)、")
+
+
+def is_english(text: str) -> bool:
+    """Whether a question is mostly Latin letters (the page then shows its labels in English)."""
+    return english_share(text) > 0.5
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether ``question`` only makes sense after the question before it."""
+    text = unicodedata.normalize("NFKC", question).strip()
+    if is_english(text):
+        words = re.findall(r"[a-z']+", text.lower())
+        if not words or len(words) > FOLLOW_UP_MAX_WORDS:
+            return False
+        return bool(ENGLISH_POINTING & set(words)) or ENGLISH_BARE.fullmatch(" ".join(words)) is not None
+    compact = PUNCTUATION.sub("", text)
+    if not compact or len(compact) > FOLLOW_UP_MAX_CHARS:
+        return False
+    if compact.startswith(POINTING) or BARE.fullmatch(compact) is not None:
+        return True
+    # Very short and naming nothing (no Latin or katakana word): 「誰がなるの?」「区民向けには?」
+    elliptic = any(word in compact for word in QUESTION_WORDS) or (
+        compact.endswith("は") and not compact.endswith("とは"))
+    return len(compact) <= ELLIPTIC_MAX_CHARS and elliptic and NAME.search(compact) is None
+
+
+def in_context(question: str, previous: str | None) -> str:
+    """What to search for: the question, preceded by the previous one when it is a follow-up."""
+    question = question.strip()
+    if not previous or not is_follow_up(question):
+        return question
+    room = MAX_QUESTION_CHARS - len(question) - 1
+    return f"{previous.strip()[-room:]} {question}" if room > 0 else question
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A searched question and its quotes, each cut into segments with the answering sentence marked."""
+
+    question: str  # as typed
+    searched: str  # what was searched: the question, in context when it is a follow-up
+    result: SearchResult
+    quotes: tuple[tuple[Segment, ...], ...]  # one per hit, same order
+
+    @property
+    def answered(self) -> bool:
+        return self.result.answered
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        return self.result.hits
+
+    @property
+    def english(self) -> bool:
+        return is_english(self.question)
+
+
+def answer(retriever: Retriever, question: object, previous: str | None = None, k: int = 4) -> Answer:
+    """Search ``question`` (in the context of ``previous`` when it is a follow-up) and mark the quotes.
+
+    Raises :class:`QueryError` (with a ``code``) for a question that cannot be searched; the
+    question is checked on its own, before any context is added.
+    """
+    question = check_question(question)
+    searched = in_context(question, previous)
+    result = retriever.search(searched, k=k)
+    if not result.hits:
+        return Answer(question=question, searched=searched, result=result, quotes=())
+    query = retriever.embedder.embed_queries([searched])[0]
+    numbers = {p.id: n for n, p in enumerate(retriever.data.passages)}
+    tokens = retriever.data.lexical.tokens
+    quotes = tuple(highlight(hit.text, searched, _similarity(retriever, numbers[hit.id], query), tokens)
+                   for hit in result.hits)
+    return Answer(question=question, searched=searched, result=result, quotes=quotes)
+
+
+def _similarity(retriever: Retriever, number: int, query: np.ndarray) -> Callable[[list[str]], list[float]]:
+    """Cosines of sentences with the query, from the vectors already in the index where possible.
+
+    Every sentence of a passage was embedded as one of its views when the index was built; only a
+    sentence cut differently from the view is embedded now.
+    """
+    data = retriever.data
+    ids = np.flatnonzero(data.view_owner == number)
+    texts = views(data.passages[number])
+    stored = dict(zip(texts, data.vectors.reconstruct_batch(ids), strict=True)) if len(texts) == len(ids) else {}
+
+    def similarity(sentences: list[str]) -> list[float]:
+        missing = [s for s in sentences if s not in stored]
+        fresh = dict(zip(missing, retriever.embedder.embed_passages(missing), strict=True)) if missing else {}
+        return [float(query @ (stored.get(s) if s in stored else fresh[s])) for s in sentences]
+
+    return similarity
+
+
+def example_questions(retriever: Retriever, n: int = 3) -> list[str]:
+    """Up to ``n`` questions the articles answer: the interviewers' own questions, kept short.
+
+    Each candidate is the last sentence of an interviewer's turn that ends in a question mark and
+    does not point back at earlier talk; it is preferred if searching it is answered with its own
+    passage first.
+    """
+    candidates: list[tuple[str, str]] = []
+    for passage in retriever.data.passages:
+        if passage.kind != "exchange" or not passage.question:
+            continue
+        asked = re.findall(r"[^。!?！？\n]*[?？]", passage.question)
+        text = OPENERS.sub("", asked[-1].strip()) if asked else ""
+        if 6 <= len(text) <= EXAMPLE_MAX_CHARS and not text.startswith(POINTING):
+            candidates.append((text, passage.id))
+    confirmed, fallback = [], []
+    for text, passage_id in candidates:
+        if len(confirmed) >= n:
+            break
+        try:
+            result = retriever.search(text, k=1)
+        except QueryError:
+            continue
+        (confirmed if result.answered and result.hits[0].id == passage_id else fallback).append(text)
+    return (confirmed + fallback)[:n]
