@@ -1,0 +1,131 @@
+"""Stage 5 (search.py, through Retriever.search): ranked verbatim quotes with citation links, an
+honest "not in the articles", and clear refusals of questions that cannot be searched.
+
+Runs on the fake embedder's index; the real model's quality is in test_quality.py.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import unquote
+
+import pytest
+
+from retrieval import MAX_QUESTION_CHARS, QueryError, Retriever
+
+ARTICLE_URL = "https://note.com/netsuseta/n/n818726b2f355"
+ARTICLE_TITLE = "区役所職員にインタビュー! ―DX推進担当部 DX推進担当課 前編―"
+QUESTIONS = [
+    "DX推進リーダーって何をする人？",
+    "DX推進担当課はいつ発足しましたか",
+    "オンライン会議は増えましたか",
+    "この記事でインタビューしているのは誰？",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_the_result_has_exactly_the_documented_shape(fake_retriever: Retriever, question: str) -> None:
+    result = fake_retriever.search(question).to_dict()
+    assert list(result) == ["query", "answered", "hits"]
+    assert result["query"] == question
+    assert isinstance(result["answered"], bool)
+    assert result["hits"]
+    for hit in result["hits"]:
+        assert list(hit) == ["id", "score", "text", "speaker", "question", "section", "article", "url"]
+        assert hit["article"] == {"title": ARTICLE_TITLE, "url": ARTICLE_URL}
+        assert all(isinstance(hit[key], str) for key in ("id", "text", "speaker", "question", "section", "url"))
+        assert isinstance(hit["score"], float)
+    assert json.loads(json.dumps(result, ensure_ascii=False)) == result
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_quote_is_verbatim_from_the_article(
+    fake_retriever: Retriever, article_source: str, question: str
+) -> None:
+    for hit in fake_retriever.search(question, k=10).hits:
+        assert hit.text in article_source
+        assert hit.question in article_source
+        passage = fake_retriever.passage(hit.id)
+        assert passage is not None
+        assert article_source[passage.start : passage.end] == hit.text
+        assert article_source[passage.question_start : passage.question_end] == hit.question
+
+
+@pytest.mark.parametrize("question", [*QUESTIONS, "今日のおすすめの映画は？"])
+def test_scores_are_probabilities_that_never_rise_down_the_list(fake_retriever: Retriever, question: str) -> None:
+    scores = [hit["score"] for hit in fake_retriever.search(question, k=20).to_dict()["hits"]]
+    assert all(0.0 <= score <= 1.0 for score in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_each_hit_links_to_its_words_in_the_article(fake_retriever: Retriever, article_source: str) -> None:
+    for hit in fake_retriever.search("DX推進リーダーって何をする人？", k=20).hits:
+        assert hit.url.startswith(ARTICLE_URL + "#:~:text=")
+        fragment = unquote(hit.url.split("#:~:text=", 1)[1])
+        assert hit.text.startswith(fragment)
+        assert article_source.count(fragment) == 1
+        assert "-" not in hit.url.split("#", 1)[1]  # "-" means something in a text fragment
+
+
+@pytest.mark.parametrize("k", [1, 3, 5, 20])
+def test_k_is_the_number_of_hits(fake_retriever: Retriever, k: int) -> None:
+    hits = fake_retriever.search("DX推進担当課はいつ発足しましたか", k=k).hits
+    assert len(hits) == min(k, len(fake_retriever.data.passages))
+    assert len({hit.id for hit in hits}) == len(hits)
+
+
+def test_the_best_hit_answers_the_question(fake_retriever: Retriever) -> None:
+    result = fake_retriever.search("DX推進リーダーって何をする人？")
+    assert result.answered
+    assert "DX推進リーダーを任命" in result.hits[0].text
+    assert result.hits[0].speaker == "Oさん"
+    assert result.hits[0].question == "そんな世田谷区内の各部署では、どのようなDXを推進していますか?"
+
+
+def test_a_question_the_article_does_not_answer_is_not_answered(fake_retriever: Retriever) -> None:
+    result = fake_retriever.search("今日のおすすめの映画は？")
+    assert result.answered is False
+
+
+def test_the_question_is_echoed_trimmed(fake_retriever: Retriever) -> None:
+    assert fake_retriever.search("  DX推進リーダーって何をする人？\n").query == "DX推進リーダーって何をする人？"
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        pytest.param("", "empty", id="empty"),
+        pytest.param(" \u3000\n\t", "empty", id="whitespace"),
+        pytest.param("あ" * 10_000, "too_long", id="10000-characters"),
+        pytest.param("あ" * (MAX_QUESTION_CHARS + 1), "too_long", id="one-too-many"),
+        pytest.param("🎉🎉!!？", "no_words", id="emoji-and-punctuation"),
+        pytest.param(None, "not_text", id="none"),
+        pytest.param("DX\udcff推進", "not_text", id="lone-surrogate"),
+    ],
+)
+def test_a_question_that_cannot_be_searched_is_refused_with_a_code(
+    fake_retriever: Retriever, question, code: str
+) -> None:
+    with pytest.raises(QueryError) as caught:
+        fake_retriever.search(question)
+    assert caught.value.code == code
+    assert str(caught.value)
+
+
+def test_a_question_of_the_maximum_length_is_searched(fake_retriever: Retriever) -> None:
+    assert fake_retriever.search("DX" * (MAX_QUESTION_CHARS // 2)).hits
+
+
+@pytest.mark.parametrize("k", [0, -1, 21, True, 2.5, "5"])
+def test_a_bad_number_of_hits_is_refused(fake_retriever: Retriever, k) -> None:
+    with pytest.raises(QueryError) as caught:
+        fake_retriever.search("DX推進リーダーって何をする人？", k=k)
+    assert caught.value.code == "bad_k"
+
+
+def test_many_threads_can_search_one_retriever_at_once(fake_retriever: Retriever) -> None:
+    expected = [fake_retriever.search(q).to_dict() for q in QUESTIONS]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda q: fake_retriever.search(q).to_dict(), QUESTIONS * 10))
+    assert results == expected * 10
