@@ -21,6 +21,7 @@ from .embedding import DEFAULT_MODEL
 from .errors import RetrievalError
 from .evaluate import evaluate, load_questions
 from .feedback import DEFAULT_DB, FeedbackStore
+from .library import update_lock
 from .retriever import Retriever
 
 EXIT_USAGE = 2
@@ -41,7 +42,8 @@ def _say(message: str) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     articles = load_seeds(Path(args.seeds))
-    retriever = Retriever.build(articles, Path(args.index), model=args.model, progress=_say)
+    with update_lock(Path(args.index)):  # never race an `add` or `remove` on the same index
+        retriever = Retriever.build(articles, Path(args.index), model=args.model, progress=_say)
     _say(f"built {len(retriever.data.passages)} passages in {time.perf_counter() - started:.1f} s")
     return 0
 

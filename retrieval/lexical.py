@@ -37,11 +37,17 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-@lru_cache(maxsize=1)
-def _mecab():
-    import fugashi
+_per_thread = threading.local()
 
-    return fugashi.Tagger()
+
+def _mecab():
+    # Like Sudachi below: a tagger per thread, since the web server searches from many threads.
+    tagger = getattr(_per_thread, "mecab", None)
+    if tagger is None:
+        import fugashi
+
+        tagger = _per_thread.mecab = fugashi.Tagger()
+    return tagger
 
 
 @lru_cache(maxsize=1)
@@ -49,9 +55,6 @@ def _sudachi_dictionary():
     from sudachipy import Dictionary
 
     return Dictionary(dict="core")
-
-
-_per_thread = threading.local()
 
 
 def _sudachi():
