@@ -9,20 +9,28 @@ A running app serves ``LiveRetriever("index").current()``, which picks up the ge
 """
 
 from .articles import Article, ArticleMeta, load_article, load_seeds, parse_article
+from .citation import as_on_page
+from .conversation import Answer, answer, example_questions, is_english
 from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, load_embedder
 from .errors import ArticleError, EmbedderError, IndexBusyError, IndexStoreError, QueryError, RetrievalError
+from .feedback import DEFAULT_DB, FeedbackError, FeedbackStore
 from .live import LiveRetriever
 from .passages import Passage, make_passages
-from .retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
+from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
 
 __all__ = [
+    "DEFAULT_DB",
     "DEFAULT_MODEL",
+    "MAX_K",
     "MAX_QUESTION_CHARS",
+    "Answer",
     "Article",
     "ArticleError",
     "ArticleMeta",
     "Embedder",
     "EmbedderError",
+    "FeedbackError",
+    "FeedbackStore",
     "HashingEmbedder",
     "Hit",
     "IndexBusyError",
@@ -33,6 +41,10 @@ __all__ = [
     "RetrievalError",
     "Retriever",
     "SearchResult",
+    "answer",
+    "as_on_page",
+    "example_questions",
+    "is_english",
     "load_article",
     "load_embedder",
     "load_seeds",

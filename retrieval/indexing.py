@@ -22,6 +22,7 @@ from .passages import Passage, make_passages, views
 from .store import ArticleInfo, write_generation
 
 EMBED_BATCH = 32
+BACKGROUND_FILE = Path(__file__).with_name("background.txt")
 Progress = Callable[[str], None]
 
 
@@ -49,6 +50,12 @@ class BuildReport:
     views: int
     embedded: int
     reused: int
+
+
+def background_statements() -> list[str]:
+    """The statements of ``background.txt``: what the interviews do not talk about."""
+    lines = BACKGROUND_FILE.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def embedder_info(embedder: Embedder) -> dict:
@@ -94,10 +101,19 @@ def build_generation(
     tokens = [previous.tokens.get(key) or tokenize(doc) for key, doc in zip(document_keys, documents, strict=True)]
     lexical = LexicalIndex.from_tokens(tokens, tokenizer_name)
 
+    statements = background_statements()
+    background_key = cache.background_key(embedder.name, statements)
+    if previous.background_key == background_key:
+        background = previous.background
+    else:
+        background = embedder.embed_passages(statements)
+        say(f"embedded {len(statements)} background statements")
+
     infos = [article.info for article in indexed]
     folder = write_generation(
         index_dir, embedder_info=embedder_info(embedder), tokenizer=tokenizer_name, vectors=vectors,
         view_owner=np.asarray(owner, dtype=np.int32), passages=passages, articles=infos, lexical=lexical,
+        background=background, extra={"background": {"key": background_key, "count": len(statements)}},
         extra_files=lambda staging: cache.save(staging, keys, document_keys, tokens),
     )
     say(f"index written to {folder}")

@@ -145,10 +145,6 @@ class LexicalIndex:
     def tokens(self, text: str) -> list[str]:
         return self._tokenize(text)
 
-    def known(self, token: str) -> bool:
-        """Whether any document contains ``token``."""
-        return token in self._model.vocab_dict
-
     def save(self, directory: Path) -> None:
         self._model.save(str(directory), allow_pickle=False, show_progress=False)
 

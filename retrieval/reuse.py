@@ -41,6 +41,8 @@ class Reuse:
     rows: dict[bytes, int] = field(default_factory=dict)
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     tokens: dict[str, list[str]] = field(default_factory=dict)
+    background_key: str = ""
+    background: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
     @classmethod
     def from_index(cls, data: IndexData) -> Reuse:
@@ -61,7 +63,8 @@ class Reuse:
                 for line in handle:
                     row = json.loads(line)
                     tokens[row["key"]] = row["tokens"]
-        return cls(rows, vectors, tokens)
+        background_key = data.manifest.get("background", {}).get("key", "")
+        return cls(rows, vectors, tokens, background_key, data.background)
 
     def lookup(self, keys: Sequence[bytes], dim: int) -> tuple[np.ndarray, list[int]]:
         """Vectors for ``keys`` (zeros where unknown) and the positions that still need embedding."""
@@ -75,6 +78,11 @@ class Reuse:
             else:
                 found[position] = self.vectors[row]
         return found, missing
+
+
+def background_key(embedder_name: str, statements: Sequence[str]) -> str:
+    """The cache key of the background vectors: the embedder's name and every statement."""
+    return hashlib.sha256("\n".join([embedder_name, *statements]).encode()).hexdigest()
 
 
 def save(folder: Path, view_keys: Sequence[bytes], document_keys: Sequence[str],

@@ -9,9 +9,10 @@
   score sums and either ranking alone (docs/measurements.md).
 - Abstention: a logistic model over three signals gives each hit a probability that it answers
   the question; the articles "answer" when the best hit reaches ``threshold``. The signals: the
-  hit's best view cosine, the share of the question's words found anywhere in the index (a
-  question about 住民票 or 粗大ごみ uses words no article has), and whether the question is
-  English (cross-lingual cosines run lower and no word matches).
+  hit's best view cosine; the question's best cosine with the *background* (background.txt:
+  statements about everyday ward services the interviews do not cover, so a question about
+  住民票 or 粗大ごみ sits closer to them than to any passage); and whether the question is
+  English (cross-lingual cosines run lower, on both sides).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ RRF_K = 60
 DENSE_VIEWS = 128  # views fetched from FAISS before exact per-passage scoring
 LEXICAL_CANDIDATES = 20
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-FEATURES = ("dense", "index_coverage", "english")
+FEATURES = ("dense", "background", "english")
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ class Calibration:
         return 1.0 / (1.0 + np.exp(-z))
 
 
-# For an embedder nobody has calibrated: cosine above ~0.83 with most words found counts.
-FALLBACK = Calibration(bias=-30.0, weights=(33.0, 5.0, 2.5))
+# For an embedder nobody has calibrated: answer when the best passage is closer than the background.
+FALLBACK = Calibration(bias=0.0, weights=(40.0, -40.0, 0.0))
 
 
 def calibration_for(embedder_name: str) -> Calibration:
@@ -112,12 +113,11 @@ class Scorer:
                 seen.setdefault(int(doc), None)
         return list(seen)
 
-    def coverage(self, question: str) -> float:
-        """Share of the question's words that occur anywhere in the index."""
-        tokens = self.data.lexical.tokens(question)
-        if not tokens:
-            return 0.0
-        return sum(self.data.lexical.known(t) for t in tokens) / len(tokens)
+    def background(self, query_vector: np.ndarray) -> float:
+        """The question's best cosine with a background statement (-1 without any)."""
+        if not len(self.data.background):
+            return -1.0
+        return float((self.data.background @ query_vector).max())
 
     def score(self, question: str, query_vector: np.ndarray) -> list[Scored]:
         """Candidates for a question, best first."""
@@ -132,7 +132,7 @@ class Scorer:
         fused = 1.0 / (RRF_K + dense_rank + 1) + np.where(lexical_here > 0, 1.0 / (RRF_K + lexical_rank + 1), 0.0)
         english = 1.0 if english_share(question) > 0.5 else 0.0
         features = np.column_stack([
-            best, np.full(len(passages), self.coverage(question)), np.full(len(passages), english),
+            best, np.full(len(passages), self.background(query_vector)), np.full(len(passages), english),
         ]).astype(np.float64)
         probability = self.calibration.probability(features)
         order = sorted(range(len(passages)), key=lambda i: (-fused[i], passages[i]))

