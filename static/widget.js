@@ -1,0 +1,214 @@
+/* せたがやDXインタビュー Q&A: a floating 「DXについて質問する」 button with a small chat panel.
+ *
+ *   <script src="https://HOST/widget.js" defer></script>
+ *
+ * Answers come from HOST/api/ask (the address is taken from this script's own src) and are quotes
+ * from the interviews with a link to the article. Everything lives in a shadow root with its own
+ * styles (open, so that tests and assistive tools can reach it; closing it would add no security),
+ * the DOM is built with createElement/textContent only (never innerHTML), no global names are
+ * added, and nothing is stored (no cookies, no localStorage). /embed loads this script
+ * with data-mode="embed": the panel then fills the page and there is no button.
+ */
+(() => {
+  "use strict";
+  const script = document.currentScript;
+  if (!script || !script.src || document.querySelector("[data-dxqa-widget]")) return;
+
+  const API = new URL("api/ask", script.src).href;
+  const EMBED = script.getAttribute("data-mode") === "embed";
+  const K = 4; // the best answer and up to three related ones
+  const RELATED_MIN_SCORE = 0.25;
+  const MAX_CHARS = 500;
+  const TEXT = {
+    open: "DXについて質問する",
+    title: "せたがやDXインタビュー Q&A",
+    close: "閉じる",
+    intro: "世田谷区 DX推進担当課の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます(文章は生成しません)。",
+    label: "質問",
+    placeholder: "例: DX推進リーダーって何をする人?",
+    send: "質問する",
+    searching: "検索しています…",
+    asked: "聞き手の質問",
+    source: "出典",
+    narration: "記事本文",
+    related: "関連する回答",
+    notFound: "記事の中には、この質問に答えている箇所が見つかりませんでした。",
+    empty: "質問を入力してください。",
+    too_long: `質問が長すぎます。${MAX_CHARS}文字以内で入力してください。`,
+    no_words: "文字で質問してください(絵文字や記号だけでは検索できません)。",
+    rate_limited: "短い時間に質問が続きました。少し待ってからもう一度お試しください。",
+    failed: "申し訳ありません。いまは回答を表示できません。しばらくしてからもう一度お試しください。",
+  };
+  const CSS = `
+    *, *::before, *::after { box-sizing: border-box; }
+    [hidden] { display: none !important; }
+    .dxqa { font-family: system-ui, -apple-system, "Hiragino Sans", "Noto Sans CJK JP", "Noto Sans JP",
+            "Yu Gothic UI", Meiryo, sans-serif; font-size: 15px; line-height: 1.6; color: #1f2328;
+            text-align: left; letter-spacing: normal; }
+    button, input { font: inherit; color: inherit; margin: 0; }
+    .launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; padding: 12px 18px;
+                border: 0; border-radius: 999px; background: #2b7a78; color: #fff; font-weight: 600;
+                box-shadow: 0 4px 14px rgba(0, 0, 0, .25); cursor: pointer; }
+    .launcher:hover, .send:hover { background: #205e5c; }
+    .launcher:focus-visible, .send:focus-visible, .close:focus-visible, a:focus-visible {
+      outline: 3px solid #f0b400; outline-offset: 2px; }
+    .panel { position: fixed; right: 20px; bottom: 84px; z-index: 2147483000; display: flex;
+             flex-direction: column; width: min(400px, calc(100vw - 24px)); height: min(580px, calc(100vh - 108px));
+             background: #fff; border: 1px solid #d0d7de; border-radius: 12px; overflow: hidden;
+             box-shadow: 0 10px 32px rgba(0, 0, 0, .22); }
+    .embed .panel { top: 0; left: 0; right: 0; bottom: 0; width: 100%; height: 100%; border: 0;
+                    border-radius: 0; box-shadow: none; }
+    header { display: flex; align-items: center; gap: 8px; padding: 10px 12px; background: #2b7a78; color: #fff; }
+    .title { flex: 1; font-weight: 700; }
+    .close { border: 0; background: transparent; color: #fff; font-size: 22px; line-height: 1; padding: 2px 8px;
+             cursor: pointer; border-radius: 6px; }
+    .log { flex: 1; overflow-y: auto; padding: 12px; background: #f6f8fa; display: flex; flex-direction: column;
+           gap: 10px; }
+    .intro { margin: 0; font-size: 13px; color: #57606a; }
+    .user { align-self: flex-end; max-width: 85%; margin: 0; padding: 6px 10px; border-radius: 10px;
+            background: #dff3f1; white-space: pre-wrap; overflow-wrap: anywhere; }
+    .card { padding: 10px 12px; border: 1px solid #d0d7de; border-radius: 8px; background: #fff; }
+    .card p { margin: 0; }
+    .status { color: #57606a; font-size: 13px; }
+    blockquote { margin: 0 0 8px; padding: 2px 0 2px 10px; border-left: 4px solid #2b7a78;
+                 white-space: pre-wrap; overflow-wrap: anywhere; }
+    .meta { margin: 2px 0; font-size: 13px; color: #57606a; overflow-wrap: anywhere; }
+    .who { color: #1f2328; font-weight: 600; }
+    a { color: #0b5cad; text-decoration: underline; }
+    details { margin-top: 10px; border-top: 1px dashed #d0d7de; padding-top: 6px; }
+    summary { cursor: pointer; font-weight: 600; font-size: 14px; }
+    details .quote { margin-top: 10px; }
+    form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #d0d7de; background: #fff; }
+    input { flex: 1; min-width: 0; padding: 8px 10px; border: 1px solid #8c959f; border-radius: 8px;
+            background: #fff; font-size: 16px; }
+    .send { padding: 8px 14px; border: 0; border-radius: 8px; background: #2b7a78; color: #fff;
+            font-weight: 600; white-space: nowrap; cursor: pointer; }
+    .send:disabled { opacity: .6; cursor: wait; }
+    @media (max-width: 480px) {
+      .dxqa:not(.embed) .panel { left: 12px; right: 12px; width: auto; bottom: 76px; }
+    }`;
+
+  /** An element with attributes and children; strings become text nodes, never markup. */
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+    for (const child of children) node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    return node;
+  }
+
+  const text = (value) => (typeof value === "string" ? value : "");
+  const onPage = (value) => text(value).split("🔗").join(""); // the text files' link markers are not on the page
+
+  function link(url, title) {
+    let target = null;
+    try {
+      target = new URL(text(url));
+    } catch (_) { /* no usable link: show the title only */ }
+    if (!target || (target.protocol !== "https:" && target.protocol !== "http:")) return text(title) || "";
+    return el("a", { href: target.href, target: "_blank", rel: "noopener noreferrer" }, text(title) || target.href);
+  }
+
+  function quote(hit) {
+    const article = hit.article && typeof hit.article === "object" ? hit.article : {};
+    const parts = [el("blockquote", {}, onPage(hit.text)), el("p", { class: "meta who" }, `— ${text(hit.speaker) || TEXT.narration}`)];
+    if (text(hit.question)) parts.push(el("p", { class: "meta asked" }, `${TEXT.asked}: 「${onPage(hit.question)}」`));
+    parts.push(el("p", { class: "meta source" }, `${TEXT.source}: `, link(hit.url, article.title)));
+    return el("div", { class: "quote" }, ...parts);
+  }
+
+  function message(words, kind = "message") {
+    return el("div", { class: `card ${kind}` }, el("p", {}, words));
+  }
+
+  function answerCard(data) {
+    const hits = Array.isArray(data.hits) ? data.hits.filter((h) => h && typeof h === "object") : [];
+    if (data.answered !== true || !hits.length) return message(TEXT.notFound, "not-found");
+    const card = el("div", { class: "card answer" }, quote(hits[0]));
+    const more = hits.slice(1).filter((h) => typeof h.score === "number" && h.score >= RELATED_MIN_SCORE);
+    if (more.length) card.append(el("details", {}, el("summary", {}, `${TEXT.related} (${more.length})`), ...more.map(quote)));
+    return card;
+  }
+
+  // -- the panel --------------------------------------------------------------------------------
+  const host = el("div", { "data-dxqa-widget": "" });
+  host.style.setProperty("all", "initial", "important"); // the host page's own rules do not reach in
+  const root = host.attachShadow({ mode: "open" });
+  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.append(el("style", {}, CSS));
+  }
+
+  const log = el("div", { class: "log", role: "log", "aria-live": "polite" }, el("p", { class: "intro" }, TEXT.intro));
+  const input = el("input", { type: "text", maxlength: String(MAX_CHARS), "aria-label": TEXT.label,
+                              placeholder: TEXT.placeholder, enterkeyhint: "send", autocomplete: "off" });
+  const send = el("button", { type: "submit", class: "send" }, TEXT.send);
+  const form = el("form", {}, input, send);
+  const close = el("button", { type: "button", class: "close", "aria-label": TEXT.close, title: TEXT.close }, "×");
+  const header = el("header", {}, el("span", { class: "title" }, TEXT.title));
+  if (!EMBED) header.append(close);
+  const panel = el("section", { class: "panel", role: EMBED ? "region" : "dialog", "aria-label": TEXT.title },
+                   header, log, form);
+  const launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false" }, TEXT.open);
+  const frame = el("div", { class: EMBED ? "dxqa embed" : "dxqa", lang: "ja" }, panel);
+  if (!EMBED) {
+    panel.hidden = true;
+    frame.prepend(launcher);
+  }
+  root.append(frame);
+
+  function show(open) {
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    (open ? input : launcher).focus();
+  }
+
+  launcher.addEventListener("click", () => show(panel.hidden));
+  close.addEventListener("click", () => show(false));
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !EMBED) show(false);
+  });
+
+  function add(node) {
+    log.append(node);
+    log.scrollTop = log.scrollHeight;
+    return node;
+  }
+
+  let busy = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const question = input.value.trim();
+    if (busy) return;
+    if (!question) {
+      add(message(TEXT.empty));
+      return;
+    }
+    busy = true;
+    send.disabled = true;
+    add(el("p", { class: "user" }, question));
+    input.value = "";
+    const waiting = add(el("p", { class: "status" }, TEXT.searching));
+    let reply;
+    try {
+      const url = `${API}?${new URLSearchParams({ q: question, k: String(K) })}`;
+      const response = await fetch(url, { credentials: "omit", headers: { Accept: "application/json" } });
+      const data = await response.json().catch(() => null);
+      if (response.ok && data && typeof data === "object") reply = answerCard(data);
+      else if (response.status === 429) reply = message(TEXT.rate_limited);
+      else reply = message(TEXT[data && ["empty", "too_long", "no_words"].includes(data.error) ? data.error : "failed"]);
+    } catch (_) {
+      reply = message(TEXT.failed);
+    }
+    waiting.remove();
+    add(reply);
+    busy = false;
+    send.disabled = false;
+    input.focus();
+  });
+
+  if (document.body) document.body.append(host);
+  else document.addEventListener("DOMContentLoaded", () => document.body.append(host), { once: true });
+})();

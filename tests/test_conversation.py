@@ -1,0 +1,67 @@
+"""Follow-ups read in context, and the example questions offered to readers (retrieval/conversation.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval import MAX_QUESTION_CHARS, QueryError, Retriever
+from retrieval.conversation import answer, example_questions, in_context, is_follow_up
+
+FOLLOWUPS = Path(__file__).resolve().parent / "data" / "followups.jsonl"
+
+
+@pytest.mark.parametrize("question", ["それはいつから?", "具体的には？", "誰が?", "なぜですか", "その理由は?",
+                                      "誰がなるの?", "区民向けには?", "他には？", "Why?", "Who trains them?"])
+def test_short_questions_that_point_back_are_follow_ups(question: str) -> None:
+    assert is_follow_up(question)
+
+
+@pytest.mark.parametrize("question", ["RPAとは?", "デジタル人材とは?", "DX推進担当課はいつ発足しましたか",
+                                      "オンライン会議は増えましたか", "What is RPA?", "😀"])
+def test_questions_that_stand_alone_are_not_follow_ups(question: str) -> None:
+    assert not is_follow_up(question)
+
+
+def test_a_follow_up_is_searched_after_the_previous_question() -> None:
+    assert in_context("それはいつから?", "DX推進担当課の設立経緯は?") == "DX推進担当課の設立経緯は? それはいつから?"
+    assert in_context("RPAとは?", "DX推進担当課の設立経緯は?") == "RPAとは?"
+    assert in_context("それはいつから?", None) == "それはいつから?"
+
+
+def test_the_context_never_makes_the_question_too_long() -> None:
+    searched = in_context("それはいつから?", "あ" * MAX_QUESTION_CHARS)
+    assert len(searched) <= MAX_QUESTION_CHARS and searched.endswith(" それはいつから?")
+
+
+def test_an_empty_follow_up_is_still_an_empty_question(fake_retriever: Retriever) -> None:
+    with pytest.raises(QueryError) as caught:
+        answer(fake_retriever, "  ", previous="DX推進リーダーとは?")
+    assert caught.value.code == "empty"
+
+
+def test_quotes_join_back_to_the_verbatim_passage(fake_retriever: Retriever) -> None:
+    found = answer(fake_retriever, "OCRって何？")
+    for hit, segments in zip(found.hits, found.quotes, strict=True):
+        assert "".join(s.text for s in segments) == hit.text
+
+
+def test_example_questions_are_answered_by_the_articles(fake_retriever: Retriever) -> None:
+    examples = example_questions(fake_retriever, 3)
+    assert len(examples) == 3
+    assert all(fake_retriever.search(q).answered for q in examples)
+
+
+@pytest.mark.slow
+def test_context_helps_follow_ups_with_the_real_model(real_retriever: Retriever) -> None:
+    rows = [json.loads(line) for line in FOLLOWUPS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def first_hit_is_gold(query: str, gold: list[str]) -> bool:
+        hits = real_retriever.search(query, k=1).hits
+        return bool(hits) and any(g in hits[0].text for g in gold)
+
+    alone = sum(first_hit_is_gold(r["q"], r["gold"]) for r in rows)
+    context = sum(first_hit_is_gold(in_context(r["q"], r["previous"]), r["gold"]) for r in rows)
+    assert context >= alone + 3, (alone, context)
