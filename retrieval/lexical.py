@@ -10,6 +10,7 @@ Tokenizers (chosen by measurement, see docs/measurements.md):
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import unicodedata
@@ -21,6 +22,9 @@ import bm25s
 import numpy as np
 
 from .errors import IndexStoreError
+
+# bm25s sets its own logger to DEBUG, which prints build chatter once an app configures logging.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 DEFAULT_TOKENIZER = "sudachi"
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, blanks.

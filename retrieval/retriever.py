@@ -20,7 +20,7 @@ from .indexing import build_generation
 from .lexical import DEFAULT_TOKENIZER
 from .passages import Passage
 from .reuse import Reuse
-from .search import Scorer, calibration_for, monotone
+from .search import ANSWER_WINDOW, Scorer, calibration_for, shown_scores
 from .store import ArticleInfo, IndexData, load_generation, load_index
 
 MAX_QUESTION_CHARS = 500
@@ -141,10 +141,10 @@ class Retriever:
         question = check_question(question)
         k = check_k(k)
         query_vector = self.embedder.embed_queries([question])[0]
-        scored = self._scorer.score(question, query_vector)[:k]
-        shown = monotone([s.probability for s in scored])
-        answered = bool(scored) and scored[0].probability >= self._scorer.calibration.threshold
-        hits = tuple(self._hit(s.passage, score) for s, score in zip(scored, shown, strict=False))
+        scored = self._scorer.score(question, query_vector)[: max(k, ANSWER_WINDOW)]
+        shown = shown_scores([s.probability for s in scored])
+        answered = bool(scored) and shown[0] >= self._scorer.calibration.threshold
+        hits = tuple(self._hit(s.passage, score) for s, score in zip(scored[:k], shown[:k], strict=True))
         return SearchResult(query=question, answered=answered, hits=hits)
 
     def features(self, question: str) -> list:

@@ -30,6 +30,7 @@ from .store import IndexData
 RRF_K = 60
 DENSE_VIEWS = 128  # views fetched from FAISS before exact per-passage scoring
 LEXICAL_CANDIDATES = 20
+ANSWER_WINDOW = 3  # the articles answer when one of the first hits is a confident match
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FEATURES = ("dense", "background", "english")
 
@@ -139,10 +140,18 @@ class Scorer:
         return [Scored(passages[i], float(fused[i]), features[i], float(probability[i])) for i in order]
 
 
-def monotone(probabilities: list[float]) -> list[float]:
-    """Shown scores never rise down the list: a lower-ranked hit is never 'surer' than one above."""
+def shown_scores(probabilities: list[float], window: int = ANSWER_WINDOW) -> list[float]:
+    """The scores a reader sees, best first, never rising down the list.
+
+    Within the first ``window`` hits a score is the best probability at or below that rank: the
+    fusion may rank the passage that answers first although the calibration is surer of one a
+    place lower, and then the articles do answer the question. The first score is the result's
+    confidence; ``answered`` is that score reaching the threshold.
+    """
     shown, ceiling = [], math.inf
-    for p in probabilities:
+    for rank, p in enumerate(probabilities):
+        if rank < window:
+            p = max(probabilities[rank:window])
         ceiling = min(ceiling, p)
         shown.append(ceiling)
     return shown
