@@ -262,20 +262,24 @@ def metadata_path(article_path: Path) -> Path:
     return article_path.with_suffix(".json")
 
 
+def sidecar_meta(path: Path) -> ArticleMeta:
+    """The metadata in ``NAME.json`` next to ``NAME.txt`` (empty metadata when there is none)."""
+    sidecar = metadata_path(Path(path))
+    if not sidecar.is_file():
+        return ArticleMeta()
+    try:
+        data = json.loads(read_text(sidecar))
+    except json.JSONDecodeError as error:
+        raise ArticleError(f"{sidecar}: invalid JSON ({error.msg}, line {error.lineno})") from None
+    if not isinstance(data, dict):
+        raise ArticleError(f"{sidecar}: metadata must be a JSON object")
+    return ArticleMeta.from_dict(data)
+
+
 def load_article(path: Path) -> Article:
     """Load ``NAME.txt`` and its metadata sidecar ``NAME.json`` (optional) from disk."""
     path = Path(path)
-    meta = ArticleMeta()
-    sidecar = metadata_path(path)
-    if sidecar.exists():
-        try:
-            data = json.loads(read_text(sidecar))
-        except json.JSONDecodeError as error:
-            raise ArticleError(f"{sidecar}: invalid JSON ({error.msg}, line {error.lineno})") from None
-        if not isinstance(data, dict):
-            raise ArticleError(f"{sidecar}: metadata must be a JSON object")
-        meta = ArticleMeta.from_dict(data)
-    return parse_article(read_text(path), path.stem, meta)
+    return parse_article(read_text(path), path.stem, sidecar_meta(path))
 
 
 def load_seeds(seeds_dir: Path) -> list[Article]:

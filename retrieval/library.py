@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Literal
 
 from . import seeds
-from .articles import Article, ArticleMeta, parse_article, read_text
+from .articles import Article, ArticleMeta, parse_article, read_text, sidecar_meta
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import ArticleError, IndexBusyError, IndexStoreError
 from .indexing import BuildReport, IndexedArticle, build_generation
 from .lexical import DEFAULT_TOKENIZER
 from .passages import Passage, make_passages
 from .reuse import Reuse
-from .sources import Draft, check_article_id, sidecar_meta
+from .sources import Draft, check_article_id
 from .store import MANIFEST, ArticleInfo, IndexData, current_generation, load_index
 
 LOCK_FILE = ".lock"

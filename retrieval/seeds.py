@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .articles import ArticleMeta
+from .store import fsync_dir
 
 Snapshot = dict[Path, bytes | None]
 
@@ -27,14 +28,6 @@ def meta_json(meta: ArticleMeta) -> bytes:
     return (json.dumps(asdict(meta), ensure_ascii=False, indent=2) + "\n").encode()
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data``: temporary file, fsync, rename, fsync the folder."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -46,12 +39,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def delete(path: Path) -> None:
     path.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def snapshot(seeds_dir: Path, article_id: str) -> Snapshot:

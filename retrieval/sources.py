@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import re
 import unicodedata
 import urllib.error
@@ -19,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from .articles import MAX_ARTICLE_BYTES, QUOTED_NAME, STAFF_NAME, ArticleMeta, metadata_path, read_text
+from .articles import MAX_ARTICLE_BYTES, QUOTED_NAME, STAFF_NAME, ArticleMeta, read_text, sidecar_meta
 from .errors import ArticleError
 
 FETCH_TIMEOUT = 10.0
@@ -135,20 +134,6 @@ def html_to_draft(html: bytes | str, page_url: str = "", title: str | None = Non
     meta = ArticleMeta(title=title, url=document.url or page_url, publisher=(document.author or "").strip(),
                        published=document.date or None)
     return text, meta
-
-
-def sidecar_meta(path: Path) -> ArticleMeta:
-    """The metadata in ``NAME.json`` next to ``NAME.txt`` (empty metadata when there is none)."""
-    sidecar = metadata_path(path)
-    if not sidecar.is_file():
-        return ArticleMeta()
-    try:
-        data = json.loads(read_text(sidecar))
-    except json.JSONDecodeError as error:
-        raise ArticleError(f"{sidecar}: invalid JSON ({error.msg}, line {error.lineno})") from None
-    if not isinstance(data, dict):
-        raise ArticleError(f"{sidecar}: metadata must be a JSON object")
-    return ArticleMeta.from_dict(data)
 
 
 def _looks_like_html(text: str) -> bool:

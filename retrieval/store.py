@@ -103,10 +103,10 @@ def _fsync_tree(folder: Path) -> None:
         if path.is_file():
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -193,14 +193,14 @@ def write_generation(
         load_generation(staging)  # verify before anyone can see it
         final = index_dir / name
         staging.rename(final)
-        _fsync_dir(index_dir)
+        fsync_dir(index_dir)
         pointer_tmp = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
         with pointer_tmp.open("w", encoding="utf-8") as handle:
             handle.write(name + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(pointer_tmp, index_dir / CURRENT)
-        _fsync_dir(index_dir)
+        fsync_dir(index_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,9 @@ from retrieval import Article, HashingEmbedder, Retriever, load_article, load_se
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may download at run time
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; a test tool's own browser download fails offline
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
@@ -102,3 +105,16 @@ def library_dirs(seeds_copy: Path, tmp_path: Path) -> tuple[Path, Path]:
     index = tmp_path / "index"
     Retriever.build(load_seeds(seeds_copy), index, embedder=HashingEmbedder())
     return seeds_copy, index
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium driven by Playwright; shared by every browser test."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is not installed: apt-get install -y chromium fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

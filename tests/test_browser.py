@@ -17,11 +17,7 @@ from retrieval import Retriever
 from retrieval.feedback import FeedbackStore
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 NOT_FOUND = "記事の中には、この質問に答えている箇所が見つかりませんでした。"
@@ -33,16 +29,6 @@ def server(fake_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     settings = app.Settings(index=fake_index, db=tmp_path_factory.mktemp("browser-db") / "feedback.sqlite3")
     with serving(Retriever.load(fake_index), settings) as url:
         yield url, settings
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    with playwright_api.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture()

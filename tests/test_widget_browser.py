@@ -23,11 +23,7 @@ import app
 from retrieval import Retriever
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 TIMEOUT = 30_000
 ARTICLE_URL = "https://note.com/netsuseta/n/n818726b2f355"
@@ -92,16 +88,6 @@ def app_url(fake_index: Path, sites: dict, tmp_path_factory: pytest.TempPathFact
             (folder / "plain.html").write_text(HOST_PAGE.format(widget=""), encoding="utf-8")
             (folder / "frame.html").write_text(FRAME_PAGE.format(app=url), encoding="utf-8")
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    with playwright_api.sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture()
