@@ -58,7 +58,7 @@ def calibration_for(embedder_name: str) -> Calibration:
     except (FileNotFoundError, json.JSONDecodeError):
         return FALLBACK
     entry = table.get(embedder_name)
-    if not entry:
+    if not entry or entry.get("features") != list(FEATURES):  # fitted for other features: refit
         return FALLBACK
     return Calibration(entry["bias"], tuple(entry["weights"]), entry.get("threshold", 0.5))
 

@@ -105,7 +105,7 @@ def test_english_question_gets_english_labels_and_the_japanese_quote(real_retrie
     assert "Interviewer's question" in card and "Source:" in card and re.search(r"Match: \w+ \(\d+%\)", card)
     assert "聞き手の質問" not in card
     assert "DX推進リーダー" in first_quote(card)
-    assert "The articles do not contain an answer" in app.respond(ctx, "Where can I park my bicycle?").html
+    assert "The articles do not contain an answer" in app.respond(ctx, "What time does the library open?").html
 
 
 # -- bad input ---------------------------------------------------------------------------------
