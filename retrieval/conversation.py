@@ -7,7 +7,7 @@ points back (それ, その, そこ, ...) or is nothing but question words and p
 具体的には), or is very short and names nothing (「誰がなるの?」「区民向けには?」). English works the
 same way ("When did it start?", "Why?", "Who trains them?").
 
-Everything here is independent of the web page; ``app.py`` only renders an :class:`Answer`.
+Everything here is independent of the web page; the web layer (``web/cards.py``) only renders an :class:`Answer`.
 """
 
 from __future__ import annotations

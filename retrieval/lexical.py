@@ -66,7 +66,7 @@ def _sudachi():
     # one tokenizer per thread, all sharing the one (memory-mapped) dictionary.
     tokenizer = getattr(_per_thread, "sudachi", None)
     if tokenizer is None:
-        tokenizer = _per_thread.sudachi = _sudachi_dictionary().create()
+        tokenizer = _per_thread.sudachi = _sudachi_dictionary().tokenizer()
     return tokenizer
 
 
