@@ -1,4 +1,4 @@
-"""The JSON API, /embed and /widget.js (app.py): shapes, refusals, rate limit, CORS, framing, admin token.
+"""The JSON API, /embed and /widget.js (web/api.py): shapes, refusals, rate limit, CORS, framing, admin token.
 
 Fast: the fake-embedder index and FastAPI's TestClient (no server, no browser).
 """
@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 import app
 from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, LiveRetriever, Retriever, load_seeds
 from retrieval.retriever import MAX_K
+from web.api import MAX_BODY_BYTES
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 ALLOWED = "https://note.com"
@@ -127,7 +128,7 @@ def test_a_body_that_is_not_sent_as_json_is_refused(client: TestClient) -> None:
 
 
 def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient) -> None:
-    big = b'{"q": "' + b"a" * (app.MAX_BODY_BYTES + 1) + b'"}'
+    big = b'{"q": "' + b"a" * (MAX_BODY_BYTES + 1) + b'"}'
     assert_error(client.post("/api/ask", content=big, headers={"Content-Type": "application/json"}), 413,
                  "too_large")
 

@@ -1,4 +1,4 @@
-"""The chat page (app.py): what a reader sees for a question, and what the running server allows.
+"""The chat page (app.py, web/page.py, web/cards.py): what a reader sees, and what the running server allows.
 
 Handler tests use the fake-embedder index (milliseconds). One group starts the real web app on a
 free port and talks to it with gradio_client and plain HTTP.
@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import gradio as gr
 import pytest
 from app_server import serving
 from gradio_client import Client
@@ -20,6 +21,8 @@ import app
 from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, Retriever, load_seeds
 from retrieval.citation import as_on_page
 from retrieval.feedback import FeedbackStore, normalize_question
+from web.cards import articles_html, render_question
+from web.page import Context, chosen_question, new_state, on_ask, on_vote, respond
 
 NOT_FOUND = "記事の中には、この質問に答えている箇所が見つかりませんでした。"
 LEADER = "DX推進リーダーって何をする人？"
@@ -32,8 +35,8 @@ def store(tmp_path: Path) -> FeedbackStore:
 
 
 @pytest.fixture()
-def ctx(fake_retriever: Retriever, store: FeedbackStore) -> app.Context:
-    return app.Context(fake_retriever, store, ("DX推進担当課は、どのような経緯で設立されたのですか?",
+def ctx(fake_retriever: Retriever, store: FeedbackStore) -> Context:
+    return Context(fake_retriever, store, ("DX推進担当課は、どのような経緯で設立されたのですか?",
                                               "DXの推進によってどのような社会を目指していますか?"))
 
 
@@ -47,9 +50,9 @@ def first_quote(card: str) -> str:
 
 
 # -- the citation card -------------------------------------------------------------------------
-def test_answer_is_a_verbatim_quote_with_speaker_department_question_link_and_match(ctx: app.Context) -> None:
+def test_answer_is_a_verbatim_quote_with_speaker_department_question_link_and_match(ctx: Context) -> None:
     hit = ctx.retriever.search(LEADER, k=1).hits[0]
-    card = app.respond(ctx, LEADER).html
+    card = respond(ctx, LEADER).html
     assert visible_text(first_quote(card).replace("<br>", "\n")) == as_on_page(hit.text)
     assert "<b>Oさん</b>(DX推進担当部 DX推進担当課)" in card
     assert f"聞き手の質問: 「{hit.question}」" in visible_text(card)
@@ -59,39 +62,69 @@ def test_answer_is_a_verbatim_quote_with_speaker_department_question_link_and_ma
     assert re.search(r"一致度: (高|中|低) \(\d+%\)", card)
 
 
-def test_quote_keeps_its_line_breaks(ctx: app.Context) -> None:
-    card = app.respond(ctx, "OCRって何？").html
+def test_quote_keeps_its_line_breaks(ctx: Context) -> None:
+    card = respond(ctx, "OCRって何？").html
     quote = first_quote(card)
     assert "<br>" in quote
     assert "\n" not in card  # one HTML block, so the chat's Markdown renderer leaves it alone
 
 
-def test_sentence_that_answers_is_highlighted_and_words_stay_verbatim(ctx: app.Context) -> None:
-    card = app.respond(ctx, "OCRって何？").html
+def test_sentence_that_answers_is_highlighted_and_words_stay_verbatim(ctx: Context) -> None:
+    card = respond(ctx, "OCRって何？").html
     marked = re.findall(r"<mark>(.*?)</mark>", first_quote(card))
     assert marked and any("OCR" in m for m in marked)
     assert "世田谷区の進んでいる点としては、区役所の内部業務の効率化です。" not in "".join(marked)
 
 
-def test_up_to_three_related_answers_are_collapsed(ctx: app.Context) -> None:
-    card = app.respond(ctx, LEADER).html
+def test_up_to_three_related_answers_are_collapsed(ctx: Context) -> None:
+    card = respond(ctx, LEADER).html
     [related] = re.findall(r'<details class="related">(.*?)</details>', card)
     assert 1 <= related.count("<blockquote") <= 3
     assert "<details open" not in card
     assert card.count("<blockquote") == 1 + related.count("<blockquote")
 
 
-def test_unanswerable_question_says_so_and_offers_questions_the_articles_answer(ctx: app.Context) -> None:
-    turn = app.respond(ctx, UNANSWERABLE)
+def test_unanswerable_question_says_so_and_offers_questions_the_articles_answer(ctx: Context) -> None:
+    turn = respond(ctx, UNANSWERABLE)
     assert NOT_FOUND in turn.html
     assert "<blockquote" not in turn.html  # never an unrelated quote
     assert re.findall(r"<li>(.*?)</li>", turn.html) == list(ctx.examples)
     assert not turn.answered and turn.passage_ids == ()
 
 
-def test_every_unanswered_question_is_stored(ctx: app.Context, store: FeedbackStore) -> None:
-    app.respond(ctx, UNANSWERABLE)
-    app.respond(ctx, LEADER)
+def test_an_unanswered_reply_offers_the_example_questions_as_options_to_click(ctx: Context) -> None:
+    history, _, _ = on_ask(ctx, UNANSWERABLE, [], new_state())
+    assert NOT_FOUND in history[-1]["content"]
+    assert history[-1]["options"] == [{"value": q} for q in ctx.examples]
+    for question in (LEADER, "", "😀🎉👍"):  # an answer or a short message offers nothing
+        history, _, _ = on_ask(ctx, question, [], new_state())
+        assert "options" not in history[-1]
+
+
+def test_a_clicked_option_is_asked_like_a_typed_question(ctx: Context) -> None:
+    history, _, state = on_ask(ctx, UNANSWERABLE, [], new_state())
+    click = gr.SelectData(None, {"index": 1, "value": history[-1]["options"][1]["value"]})
+    chosen = chosen_question(click)
+    assert chosen == ctx.examples[1]
+    history, _, state = on_ask(ctx, chosen, history, state)
+    assert len(history) == 4 and visible_text(history[2]["content"]) == chosen
+    assert "<blockquote" in history[3]["content"] and "options" not in history[3]
+    assert state["replies"]["3"]["ids"]
+    assert chosen_question(gr.SelectData(None, {"index": 0, "value": {"text": LEADER}})) == LEADER  # start screen
+    assert chosen_question(gr.SelectData(None, {"index": 0, "value": ["<b>"]})) == ""
+
+
+def test_html_in_an_offered_question_is_text_in_the_card_and_in_the_option(fake_retriever: Retriever,
+                                                                           store: FeedbackStore) -> None:
+    planted = "<img src=x onerror=alert(1)>DX推進リーダーとは?"
+    history, _, _ = on_ask(Context(fake_retriever, store, (planted,)), UNANSWERABLE, [], new_state())
+    assert "<img" not in history[-1]["content"] and html.escape(planted) in history[-1]["content"]
+    assert history[-1]["options"] == [{"value": planted}]  # a value: Gradio shows it as text, never as markup
+
+
+def test_every_unanswered_question_is_stored(ctx: Context, store: FeedbackStore) -> None:
+    respond(ctx, UNANSWERABLE)
+    respond(ctx, LEADER)
     assert [row["question"] for row in store.unanswered()] == [UNANSWERABLE]
 
 
@@ -100,12 +133,12 @@ def test_english_question_gets_english_labels_and_the_japanese_quote(real_retrie
                                                                       store: FeedbackStore) -> None:
     # The real model: the fake embedder has no notion of English, so it cannot tell an English
     # question the articles answer from one they do not.
-    ctx = app.Context(real_retriever, store, ("DX推進担当課は、どのような経緯で設立されたのですか?",))
-    card = app.respond(ctx, "What is a DX promotion leader?").html
+    ctx = Context(real_retriever, store, ("DX推進担当課は、どのような経緯で設立されたのですか?",))
+    card = respond(ctx, "What is a DX promotion leader?").html
     assert "Interviewer's question" in card and "Source:" in card and re.search(r"Match: \w+ \(\d+%\)", card)
     assert "聞き手の質問" not in card
     assert "DX推進リーダー" in first_quote(card)
-    assert "The articles do not contain an answer" in app.respond(ctx, "What time does the library open?").html
+    assert "The articles do not contain an answer" in respond(ctx, "What time does the library open?").html
 
 
 # -- bad input ---------------------------------------------------------------------------------
@@ -116,30 +149,30 @@ def test_english_question_gets_english_labels_and_the_japanese_quote(real_retrie
     ("あ" * (MAX_QUESTION_CHARS + 1), f"{MAX_QUESTION_CHARS}文字以内で入力してください"),
     (None, "この質問は検索できませんでした"),
 ])
-def test_bad_input_gets_a_short_japanese_message(ctx: app.Context, question: object, message: str) -> None:
-    turn = app.respond(ctx, question)
+def test_bad_input_gets_a_short_japanese_message(ctx: Context, question: object, message: str) -> None:
+    turn = respond(ctx, question)
     assert message in turn.html
     assert "Traceback" not in turn.html and "Error" not in turn.html
     assert turn.searched is None
 
 
-def test_an_engine_failure_shows_no_internals(ctx: app.Context) -> None:
+def test_an_engine_failure_shows_no_internals(ctx: Context) -> None:
     class Broken:
         def search(self, question: str, k: int = 5) -> None:
             raise RuntimeError("faiss exploded at /secret/path")
 
-    turn = app.respond(app.Context(Broken(), ctx.store, ctx.examples), LEADER)
+    turn = respond(Context(Broken(), ctx.store, ctx.examples), LEADER)
     assert "申し訳ありません" in turn.html
     assert "faiss" not in turn.html and "/secret" not in turn.html
 
 
 # -- HTML never executes -----------------------------------------------------------------------
-def test_html_in_a_question_is_shown_as_text(ctx: app.Context) -> None:
+def test_html_in_a_question_is_shown_as_text(ctx: Context) -> None:
     question = "<script>alert(1)</script><b>DX推進リーダー</b>とは"
-    shown = app.render_question(question)
+    shown = render_question(question)
     assert "<script>" not in shown and "<b>" not in shown
     assert visible_text(shown) == question
-    history, _, _ = app.on_ask(ctx, question, [], app.new_state())
+    history, _, _ = on_ask(ctx, question, [], new_state())
     assert "<script>" not in history[0]["content"] + history[1]["content"]
 
 
@@ -149,47 +182,47 @@ def test_html_in_an_article_is_shown_as_text(seeds_copy: Path, tmp_path: Path, s
     planted = "各部署1人ずつ<script>alert('x')</script><img src=x onerror=alert(1)>DX推進リーダーを任命し"
     article.write_text(source.replace("各部署1人ずつDX推進リーダーを任命し", planted), encoding="utf-8")
     retriever = Retriever.build(load_seeds(seeds_copy), tmp_path / "index", embedder=HashingEmbedder())
-    card = app.respond(app.Context(retriever, store, ()), LEADER).html
+    card = respond(Context(retriever, store, ()), LEADER).html
     assert "<script>" not in card and "<img" not in card
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in card
 
 
 # -- the conversation --------------------------------------------------------------------------
-def test_a_follow_up_is_read_after_the_previous_question(ctx: app.Context) -> None:
-    history, cleared, state = app.on_ask(ctx, "DX推進担当課はどのような経緯で発足しましたか", [], app.new_state())
+def test_a_follow_up_is_read_after_the_previous_question(ctx: Context) -> None:
+    history, cleared, state = on_ask(ctx, "DX推進担当課はどのような経緯で発足しましたか", [], new_state())
     assert cleared == "" and len(history) == 2
-    history, _, state = app.on_ask(ctx, "それはいつから?", history, state)
+    history, _, state = on_ask(ctx, "それはいつから?", history, state)
     assert len(history) == 4
     assert state["replies"]["3"]["question"] == "DX推進担当課はどのような経緯で発足しましたか それはいつから?"
     assert "<blockquote" in history[3]["content"]
 
 
-def test_a_question_that_stands_alone_is_not_mixed_with_the_previous_one(ctx: app.Context) -> None:
-    _, _, state = app.on_ask(ctx, "DX推進担当課はどのような経緯で発足しましたか", [], app.new_state())
-    _, _, state = app.on_ask(ctx, "OCRって何？", [], state)
+def test_a_question_that_stands_alone_is_not_mixed_with_the_previous_one(ctx: Context) -> None:
+    _, _, state = on_ask(ctx, "DX推進担当課はどのような経緯で発足しましたか", [], new_state())
+    _, _, state = on_ask(ctx, "OCRって何？", [], state)
     assert state["previous"] == "OCRって何？"
 
 
-def test_votes_are_stored_with_the_passages_that_were_shown(ctx: app.Context, store: FeedbackStore) -> None:
-    history, _, state = app.on_ask(ctx, LEADER, [], app.new_state())
-    assert app.on_vote(ctx, state, 1, True)
-    assert app.on_vote(ctx, state, [1], False)
+def test_votes_are_stored_with_the_passages_that_were_shown(ctx: Context, store: FeedbackStore) -> None:
+    history, _, state = on_ask(ctx, LEADER, [], new_state())
+    assert on_vote(ctx, state, 1, True)
+    assert on_vote(ctx, state, [1], False)
     votes = store.votes()
     assert [v["vote"] for v in votes] == ["up", "down"]
     assert votes[0]["question"] == normalize_question(LEADER)
-    assert votes[0]["passage_ids"] == list(app.respond(ctx, LEADER).passage_ids) and votes[0]["passage_ids"]
+    assert votes[0]["passage_ids"] == list(respond(ctx, LEADER).passage_ids) and votes[0]["passage_ids"]
 
 
-def test_a_vote_on_a_message_that_is_not_an_answer_is_ignored(ctx: app.Context, store: FeedbackStore) -> None:
-    _, _, state = app.on_ask(ctx, "", [], app.new_state())
-    assert not app.on_vote(ctx, state, 1, True)
-    assert not app.on_vote(ctx, state, 7, True)
+def test_a_vote_on_a_message_that_is_not_an_answer_is_ignored(ctx: Context, store: FeedbackStore) -> None:
+    _, _, state = on_ask(ctx, "", [], new_state())
+    assert not on_vote(ctx, state, 1, True)
+    assert not on_vote(ctx, state, 7, True)
     assert store.votes() == []
 
 
 # -- start screen and settings -----------------------------------------------------------------
 def test_start_screen_lists_the_articles_with_links(fake_retriever: Retriever) -> None:
-    listing = app.articles_html(fake_retriever)
+    listing = articles_html(fake_retriever)
     article = fake_retriever.articles[0]
     assert f'<a href="{article.url}" target="_blank" rel="noopener noreferrer">{html.escape(article.title)}</a>' \
         in listing
@@ -218,10 +251,10 @@ def server(fake_index: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
         yield url, settings
 
 
-def test_gradio_client_gets_the_same_reply_as_the_page(server: tuple[str, app.Settings], ctx: app.Context) -> None:
+def test_gradio_client_gets_the_same_reply_as_the_page(server: tuple[str, app.Settings], ctx: Context) -> None:
     url, settings = server
     client = Client(url, verbose=False)
-    assert client.predict(LEADER, api_name="/chat") == app.respond(ctx, LEADER).html
+    assert client.predict(LEADER, api_name="/chat") == respond(ctx, LEADER).html
     assert NOT_FOUND in client.predict(UNANSWERABLE, api_name="/chat")
     assert [r["question"] for r in FeedbackStore(settings.db).unanswered()] == [UNANSWERABLE]
 

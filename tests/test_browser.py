@@ -78,6 +78,22 @@ def test_an_unanswerable_question_gets_the_not_in_the_articles_reply(page: objec
     assert reply.locator("li").count() == 3
 
 
+def test_clicking_a_question_offered_after_an_unanswerable_one_answers_it(page: object) -> None:
+    ask(page, "住民票の写しはコンビニで取れますか")
+    offered = page.locator("#chat .options button.option")
+    assert offered.count() == 3
+    assert offered.locator("*").count() == 0  # the questions are text, not markup
+    text = offered.nth(1).inner_text().strip()
+    replies = page.locator("#chat [data-testid='bot']")
+    before = replies.count()
+    offered.nth(1).click()
+    page.wait_for_function(f"document.querySelectorAll(\"#chat [data-testid='bot']\").length > {before}")
+    assert page.locator("#chat [data-testid='user']").last.inner_text().strip() == text
+    quote = replies.last.locator("blockquote.quote").first
+    assert quote.is_visible() and quote.inner_text().strip()
+    assert page.locator("#chat .options button.option").count() == 0  # an answer offers nothing more
+
+
 def test_a_thumbs_up_is_stored_in_the_database(page: object, server: tuple[str, app.Settings]) -> None:
     ask(page, "OCRって何？")
     page.locator("#chat button[aria-label='Like']").last.click()

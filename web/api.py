@@ -1,0 +1,253 @@
+"""The JSON API (/api/ask, /api/reload), /embed and /widget.js, with the security layers around them.
+
+``create_api`` returns a FastAPI app with these routes, CORS for the allowed origins only, security
+headers on every response (``Guard``) and a per-client rate limit; the chat page is mounted on it
+afterwards (``web.page.mount_page``). See docs/api.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from anyio import CapacityLimiter, to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from pydantic import BaseModel, Field
+from starlette.datastructures import MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError
+
+if TYPE_CHECKING:
+    from .page import Context
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024  # a question is at most 500 characters; anything much larger is refused unread
+API_SEARCHES = 4  # /api/ask searches running at once; the others wait their turn (none is dropped)
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+class ArticleRef(BaseModel):
+    title: str
+    url: str = Field(description="the article page")
+
+
+class HitOut(BaseModel):
+    id: str
+    score: float = Field(description="calibrated probability that this passage answers the question, 0..1")
+    text: str = Field(description="the answer, verbatim from the article")
+    speaker: str = Field(description='who says it, e.g. "Oさん"; empty for article text')
+    question: str = Field(description="the interviewer's question this passage answers; may be empty")
+    section: str
+    article: ArticleRef
+    url: str = Field(description="link to the passage: the article URL with a #:~:text= fragment")
+
+
+class AskResponse(BaseModel):
+    """Exactly what ``python -m retrieval ask --json`` prints."""
+
+    query: str
+    answered: bool = Field(description="false: the articles contain no answer (the hits are only the nearest)")
+    hits: list[HitOut]
+
+
+class AskRequest(BaseModel):
+    q: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["DX推進リーダーって何をする人?"])
+    k: int = Field(5, ge=1, le=MAX_K, description="how many passages, best first")
+
+
+class ApiError(BaseModel):
+    error: str = Field(description="empty, too_long, no_words, not_text, bad_k, invalid_json, not_json, "
+                                   "too_large, rate_limited, unauthorized or internal")
+    message: str
+
+
+def ask_doc(*refusals: int) -> dict:
+    """OpenAPI details for an /api/ask route: the answer, the usual refusals and ``refusals``."""
+    described = {400: "the question or k cannot be used", 413: "the request body is too large",
+                 415: "the body is not sent as JSON",
+                 429: "too many questions from this address (see Retry-After)",
+                 500: "unexpected failure (details only in the server log)"}
+    statuses = sorted({400, 429, 500, *refusals})
+    return {"summary": "Quoted answers to a question", "response_model": None,
+            "responses": {200: {"model": AskResponse},
+                          **{status: {"model": ApiError, "description": described[status]} for status in statuses}}}
+
+
+def problem(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A refusal in this API's shape: ``{"error": CODE, "message": "what is wrong"}``."""
+    return JSONResponse({"error": code, "message": message}, status, headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is known to be longer than ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+class Guard:
+    """Pure ASGI middleware: who may frame which page, no MIME sniffing, no-store on API answers."""
+
+    def __init__(self, app: ASGIApp, origins: Sequence[str]) -> None:
+        self.app = app
+        ancestors = " ".join(["'self'", *origins])
+        self.headers = {
+            "/embed": {"Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; "
+                       "style-src 'self' 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+                       f"frame-ancestors {ancestors}"},
+            "/widget.js": {"Cross-Origin-Resource-Policy": "cross-origin"},  # a script any page may load
+            "/api/": {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+                      "Cache-Control": "no-store"},
+            "": {"Content-Security-Policy": "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN"},
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        extra = self.headers.get(path) or self.headers["/api/" if path.startswith("/api/") else ""]
+        extra = {**extra, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_api(ctx: Context, *, allowed_origins: Sequence[str], rate_limit: str, admin_token: str) -> FastAPI:
+    """FastAPI with the routes below, CORS for ``allowed_origins`` only and ``Guard``'s headers.
+
+    The OpenAPI description is public; Swagger UI (/docs) stays off: it loads scripts from a CDN.
+    """
+    api = FastAPI(title="せたがやDXインタビュー Q&A API", docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json", version="1",
+                  description="Quoted answers from the Setagaya DX interviews (docs/api.md).")
+    add_routes(api, ctx, rate_limit=rate_limit, admin_token=admin_token)
+    # One CORS policy for every route, the page's included: Gradio's own CORS layer, which would let
+    # any site read its endpoints, stands aside when the parent app has a CORSMiddleware.
+    api.add_middleware(CORSMiddleware, allow_origins=list(allowed_origins), allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"], max_age=600)
+    api.add_middleware(Guard, origins=allowed_origins)
+    return api
+
+
+def add_routes(api: FastAPI, ctx: Context, *, rate_limit: str, admin_token: str) -> None:
+    """/api/ask (GET, POST), /api/reload (``admin_token``), /embed and /widget.js, on ``api``.
+
+    An empty ``admin_token`` means /api/reload always answers 401.
+
+    Rate limiting uses the maintained ``limits`` package directly (the library slowapi is built
+    on) rather than slowapi's decorators: the limiter then lives in this app instance (no module
+    state), GET and POST share one bucket per client, and a refusal has this API's JSON error shape.
+    """
+    limiter, rates = MovingWindowRateLimiter(MemoryStorage()), parse_many(rate_limit)
+    searches = CapacityLimiter(API_SEARCHES)
+    widget, embed = (STATIC / "widget.js").read_bytes(), (STATIC / "embed.html").read_bytes()
+
+    def refused(request: Request, bucket: str) -> JSONResponse | None:
+        # request.client is the peer, or the X-Forwarded-For client when the peer is a trusted proxy
+        # (uvicorn: --forwarded-allow-ips, default 127.0.0.1), so a proxy on this host works too.
+        key = (bucket, request.client.host if request.client else "unknown")
+        if all(limiter.test(rate, *key) for rate in rates):
+            for rate in rates:
+                limiter.hit(rate, *key)
+            return None
+        reset = max(limiter.get_window_stats(rate, *key).reset_time for rate in rates if not limiter.test(rate, *key))
+        wait = max(1, math.ceil(reset - time.time()))
+        return problem(429, "rate_limited", f"too many requests from this address; try again in {wait} s",
+                       {"Retry-After": str(wait)})
+
+    async def search(q: object, k: object) -> Response:
+        try:
+            result = await to_thread.run_sync(lambda: ctx.retriever.search(q, k), limiter=searches)
+        except QueryError as error:
+            return problem(400, error.code, str(error))
+        except Exception:  # the details go to the server log only
+            log.exception("/api/ask failed")
+            return problem(500, "internal", "the answer could not be computed; please try again later")
+        return JSONResponse(result.to_dict())
+
+    @api.get("/api/ask", **ask_doc(), openapi_extra={"parameters": [
+        {"name": "q", "in": "query", "required": True, "schema": AskRequest.model_json_schema()["properties"]["q"]},
+        {"name": "k", "in": "query", "required": False, "schema": AskRequest.model_json_schema()["properties"]["k"]},
+    ]})
+    async def ask_get(request: Request) -> Response:
+        """The ``k`` passages that best answer ``q``, each a verbatim quote with its citation."""
+        if limited := refused(request, "ask"):
+            return limited
+        q, k = request.query_params.get("q", ""), request.query_params.get("k", "5")
+        return await search(q, int(k) if k.isascii() and k.isdigit() and len(k) < 4 else k)
+
+    @api.post("/api/ask", **ask_doc(413, 415),
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": AskRequest.model_json_schema()}}}})
+    async def ask_post(request: Request) -> Response:
+        """Same as GET, with a JSON body ``{"q": "...", "k": 5}``."""
+        if limited := refused(request, "ask"):
+            return limited
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            return problem(415, "not_json", 'send JSON with Content-Type: application/json, e.g. {"q": "...", "k": 5}')
+        body = await read_body(request, MAX_BODY_BYTES)
+        if body is None:
+            return problem(413, "too_large", f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            data = None
+        if not isinstance(data, dict):
+            return problem(400, "invalid_json", 'the body must be a JSON object like {"q": "...", "k": 5}')
+        return await search(data.get("q", ""), data.get("k", 5))
+
+    @api.post("/api/reload", include_in_schema=False)
+    async def reload(request: Request) -> Response:
+        """Load the newest index generation now. Needs ``Authorization: Bearer $APP_ADMIN_TOKEN``."""
+        if limited := refused(request, "reload"):
+            return limited
+        sent = request.headers.get("authorization", "").encode()
+        if not admin_token or not hmac.compare_digest(sent, f"Bearer {admin_token}".encode()):
+            return problem(401, "unauthorized", "a valid admin token is required", {"WWW-Authenticate": "Bearer"})
+        if not isinstance(ctx.source, LiveRetriever):
+            return JSONResponse({"reloaded": False})
+        before = ctx.source.generation
+        await to_thread.run_sync(ctx.source.refresh)
+        return JSONResponse({"reloaded": ctx.source.generation != before})
+
+    @api.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
+    def widget_js() -> Response:
+        return Response(widget, media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"})
+
+    @api.api_route("/embed", methods=["GET", "HEAD"], include_in_schema=False)
+    def embed_page() -> Response:
+        return HTMLResponse(embed, headers={"Cache-Control": "public, max-age=300"})
+
+    @api.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.error("unexpected error on %s", request.url.path, exc_info=error)
+        return problem(500, "internal", "unexpected server error")
+
+

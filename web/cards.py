@@ -1,0 +1,103 @@
+"""HTML for the chat: reply cards, short messages, the reader's own question, the article list.
+
+Everything that came from a question or an article goes through ``html.escape`` here and nowhere
+else. A card is one line of HTML, so the Chatbot's Markdown renderer passes it through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from types import MappingProxyType
+
+from retrieval import MAX_QUESTION_CHARS, Answer, Retriever, as_on_page
+
+RELATED = 3  # more answers under the best one
+RELATED_MIN_SCORE = 0.25  # below this a "related" answer is noise, not related
+
+LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "ja": MappingProxyType({
+        "asked": "聞き手の質問", "source": "出典", "match": "一致度", "high": "高", "mid": "中", "low": "低",
+        "related": "関連する回答", "narration": "記事本文",
+        "not_found": "記事の中には、この質問に答えている箇所が見つかりませんでした。",
+        "try": "記事が答えている質問の例:",
+        "empty": "質問を入力してください。",
+        "too_long": f"質問が長すぎます。{MAX_QUESTION_CHARS}文字以内で入力してください。",
+        "no_words": "文字で質問してください(絵文字や記号だけでは検索できません)。",
+        "invalid": "この質問は検索できませんでした。言い方を変えてお試しください。",
+        "failed": "申し訳ありません。いまは回答を表示できません。しばらくしてからもう一度お試しください。",
+    }),
+    "en": MappingProxyType({
+        "asked": "Interviewer's question", "source": "Source", "match": "Match", "high": "high", "mid": "medium",
+        "low": "low", "related": "Related answers", "narration": "Article text",
+        "not_found": "The articles do not contain an answer to this question.",
+        "try": "Questions the articles do answer:",
+        "empty": "Please type a question.",
+        "too_long": f"The question is too long. Please keep it under {MAX_QUESTION_CHARS} characters.",
+        "no_words": "Please ask with words (emoji or symbols alone cannot be searched).",
+        "invalid": "This question cannot be searched. Please try wording it differently.",
+        "failed": "Sorry, no answer can be shown right now. Please try again later.",
+    }),
+})
+
+
+def _text(value: str) -> str:
+    return escape(as_on_page(value)).replace("\n", "<br>")
+
+
+def _confidence(score: float, words: Mapping[str, str]) -> str:
+    level = words["high"] if score >= 0.8 else words["mid"] if score >= 0.5 else words["low"]
+    return f"{words['match']}: {level} ({round(score * 100)}%)"
+
+
+def _quote(answer_: Answer, number: int, words: Mapping[str, str]) -> str:
+    hit = answer_.hits[number]
+    body = "".join(f"<mark>{_text(s.text)}</mark>" if s.marked else _text(s.text) for s in answer_.quotes[number])
+    speaker = escape(hit.speaker) if hit.speaker else words["narration"]
+    who = f"<b>{speaker}</b>" + (f"({escape(hit.department)})" if hit.department else "")
+    parts = [f'<blockquote class="quote">{body}</blockquote>', f'<div class="meta who">— {who}</div>']
+    if hit.question:
+        parts.append(f'<div class="meta asked">{words["asked"]}: 「{_text(hit.question)}」</div>')
+    title = escape(hit.article_title)
+    link = (f'<a href="{escape(hit.url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+            if hit.url else title)
+    parts.append(f'<div class="meta source">{words["source"]}: {link}</div>')
+    parts.append(f'<div class="meta match">{_confidence(hit.score, words)}</div>')
+    return "".join(parts)
+
+
+def render_answer(answer_: Answer, examples: Sequence[str]) -> str:
+    """The reply card (HTML, one line): the best quote, or a plain "not in the articles" with ``examples``."""
+    words = LABELS["en" if answer_.english else "ja"]
+    if not answer_.answered or not answer_.hits:
+        items = "".join(f"<li>{escape(q)}</li>" for q in examples)
+        return (f'<div class="card not-found"><p><b>{words["not_found"]}</b></p>'
+                f'<p>{words["try"]}</p><ul>{items}</ul></div>')
+    more = [i for i, hit in enumerate(answer_.hits[: RELATED + 1]) if i > 0 and hit.score >= RELATED_MIN_SCORE]
+    related = "".join(f'<div class="related-answer">{_quote(answer_, i, words)}</div>' for i in more)
+    if related:
+        related = f'<details class="related"><summary>{words["related"]} ({len(more)})</summary>{related}</details>'
+    return f'<div class="card answer">{_quote(answer_, 0, words)}{related}</div>'
+
+
+def render_message(key: str, english: bool) -> str:
+    """A short message card, e.g. ``render_message("empty", False)`` → 「質問を入力してください。」."""
+    return f'<div class="card message"><p>{LABELS["en" if english else "ja"][key]}</p></div>'
+
+
+def render_question(question: object) -> str:
+    """The reader's own question as shown in the chat: text, never markup."""
+    text = question if isinstance(question, str) else ""
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS] + "…"
+    return f'<div class="asked-text">{escape(text)}</div>'
+
+
+def articles_html(retriever: Retriever) -> str:
+    """The start screen's list of indexed articles, each linking to its page."""
+    items = "".join(
+        f'<li><a href="{escape(a.url, quote=True)}" target="_blank" rel="noopener noreferrer">{escape(a.title)}</a>'
+        f"</li>" if a.url else f"<li>{escape(a.title)}</li>"
+        for a in retriever.articles
+    )
+    return f'<div id="articles"><b>検索対象の記事</b><ul>{items}</ul></div>'

@@ -1,0 +1,206 @@
+"""The chat page: a Gradio Blocks app and its handlers (ask, click a suggestion, vote).
+
+Handlers are plain functions of a ``Context`` built once at start-up, so tests call them without a
+server. Every reply is a card from ``web.cards``; when the articles do not answer a question the
+reply also offers questions they do answer as chat options (``Chatbot.option_select``): a click
+asks that question.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import gradio as gr
+from fastapi import FastAPI
+
+from retrieval import (
+    MAX_QUESTION_CHARS,
+    FeedbackError,
+    FeedbackStore,
+    LiveRetriever,
+    QueryError,
+    Retriever,
+    answer,
+    is_english,
+)
+
+from .cards import RELATED, articles_html, render_answer, render_message, render_question
+
+log = logging.getLogger(__name__)
+
+TITLE = "せたがやDXインタビュー Q&A"
+DESCRIPTION = ("世田谷区 DX推進担当課の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます"
+               "(文章は生成しません)。部署の成り立ち、DX推進リーダー、コロナ禍のオンライン化、デジタル人材などについて聞けます。")
+CSS = """
+.card { padding: 2px 2px; }
+.card blockquote { margin: 0 0 10px; padding: 2px 0 2px 12px; border-left: 4px solid #2b7a78;
+                   line-height: 1.8; white-space: normal; }
+.card mark { background: #fff1a8; color: inherit; padding: 0 1px; }
+.card .meta { font-size: 0.92em; margin: 4px 0; overflow-wrap: anywhere; }
+.card details { margin-top: 10px; border-top: 1px dashed var(--border-color-primary); padding-top: 6px; }
+.card details summary { cursor: pointer; font-weight: 600; }
+.card .related-answer { margin-top: 12px; }
+@media (max-width: 640px) {
+  #intro h1 { font-size: 1.4em; margin-bottom: 4px; }
+  #intro p { font-size: 0.9em; }
+}
+.asked-text { white-space: pre-wrap; overflow-wrap: anywhere; }
+#articles a, .card a { overflow-wrap: anywhere; }
+#chat button.example, #chat button.option { border: 1px solid var(--border-color-primary); border-radius: 8px;
+                                            background: var(--background-fill-secondary); cursor: pointer; }
+#chat button.example:hover, #chat button.option:hover { border-color: var(--color-accent); }
+#chat button.option { text-align: left; }
+#ask { white-space: nowrap; }
+#chat .placeholder { padding: 0 12px; }
+"""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every handler needs; built once at start-up (no module-level state)."""
+
+    source: Retriever | LiveRetriever
+    store: FeedbackStore
+    examples: tuple[str, ...]
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever for this request; a LiveRetriever moves on to new index generations."""
+        return self.source.current() if isinstance(self.source, LiveRetriever) else self.source
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One reply: its HTML, the questions it offers, and what the feedback store needs to know."""
+
+    html: str
+    searched: str | None = None  # None when the question could not be searched
+    passage_ids: tuple[str, ...] = ()
+    answered: bool = False
+    suggestions: tuple[str, ...] = ()  # questions the articles answer, offered when this one is not
+
+
+def respond(ctx: Context, question: object, previous: str | None = None) -> Turn:
+    """The reply to a question (a follow-up is read after ``previous``). Never raises."""
+    english = isinstance(question, str) and is_english(question)
+    try:
+        found = answer(ctx.retriever, question, previous, k=1 + RELATED)
+    except QueryError as error:
+        key = error.code if error.code in ("empty", "too_long", "no_words") else "invalid"
+        return Turn(render_message(key, english))
+    except Exception:  # the reader gets a short message; the details go to the server log only
+        log.exception("search failed")
+        return Turn(render_message("failed", english))
+    if not found.answered:
+        try:
+            ctx.store.record_unanswered(found.searched)
+        except FeedbackError as error:
+            log.warning("%s", error)
+    shown = tuple(hit.id for hit in found.hits[: 1 + RELATED]) if found.answered else ()
+    offered = ctx.examples if not found.answered or not found.hits else ()  # the ones the card lists
+    return Turn(render_answer(found, ctx.examples), found.searched, shown, found.answered, offered)
+
+
+def new_state() -> dict:
+    """A conversation's state: the last searched question and, per reply index, what it showed."""
+    return {"previous": None, "replies": {}}
+
+
+def on_ask(ctx: Context, message: object, history: list | None, state: dict | None) -> tuple[list, str, dict]:
+    """Chat submit: append the question and its reply; remember what the reply showed, for votes.
+
+    A reply that offers questions carries them as chat ``options`` (plain text values, which the
+    Chatbot shows as buttons under the newest reply); a click comes back through ``on_ask``.
+    """
+    state = state or new_state()
+    turn = respond(ctx, message, state.get("previous"))
+    reply: dict = {"role": "assistant", "content": turn.html}
+    if turn.suggestions:
+        reply["options"] = [{"value": q} for q in turn.suggestions]
+    history = [*(history or []), {"role": "user", "content": render_question(message)}, reply]
+    replies = dict(state.get("replies", {}))
+    if turn.searched is not None:
+        replies[str(len(history) - 1)] = {"question": turn.searched, "ids": list(turn.passage_ids)}
+    return history, "", {"previous": turn.searched or state.get("previous"), "replies": replies}
+
+
+def on_vote(ctx: Context, state: dict | None, index: int | Sequence[int], liked: object) -> bool:
+    """👍/👎 on the reply at ``index`` of the chat; True when a vote was stored."""
+    number = index if isinstance(index, int) else index[0]
+    reply = (state or {}).get("replies", {}).get(str(number))
+    if reply is None or liked not in (True, False):
+        return False
+    try:
+        ctx.store.record_vote(reply["question"], reply["ids"], "up" if liked else "down")
+    except FeedbackError as error:
+        log.warning("%s", error)
+        return False
+    return True
+
+
+def chosen_question(data: gr.SelectData) -> str:
+    """The question a click chose: a start-screen example (``{"text": ...}``) or an offered option."""
+    value = data.value
+    if isinstance(value, dict):
+        value = value.get("text", "")
+    return value if isinstance(value, str) else ""
+
+
+def build_page(ctx: Context) -> gr.Blocks:
+    """The chat page: description, chat with examples and 👍/👎, question box, article list; the /chat API."""
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as page:
+        state = gr.State(new_state())
+        gr.HTML(f"<h1>{escape(TITLE)}</h1><p>{escape(DESCRIPTION)}</p>", elem_id="intro")
+        chatbot = gr.Chatbot(
+            elem_id="chat", label="回答", show_label=False, height=540, sanitize_html=True, allow_tags=False,
+            latex_delimiters=[], feedback_options=("Like", "Dislike"), buttons=["copy"],
+            placeholder="質問を入力するか、下の例をクリックしてください。",
+            examples=[{"text": q} for q in ctx.examples],
+        )
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(elem_id="question", show_label=False, scale=5, max_length=MAX_QUESTION_CHARS,
+                                  placeholder="例: DX推進リーダーって何をする人?", autofocus=True, max_lines=4)
+            ask = gr.Button("質問する", elem_id="ask", variant="primary", scale=1, min_width=90)
+        gr.HTML(articles_html(ctx.retriever))
+
+        def ask_fn(message: str, history: list, current: dict) -> tuple[list, str, dict]:
+            return on_ask(ctx, message, history, current)
+
+        def choose_fn(history: list, current: dict, data: gr.SelectData) -> tuple[list, str, dict]:
+            return on_ask(ctx, chosen_question(data), history, current)
+
+        def vote_fn(current: dict, data: gr.LikeData) -> None:
+            on_vote(ctx, current, data.index, data.liked)
+
+        def chat(question: str) -> str:
+            """Answer one question with a citation card (HTML), the same reply the page shows."""
+            return respond(ctx, question).html
+
+        private = {"api_visibility": "private"}
+        typed = {"inputs": [question, chatbot, state], "outputs": [chatbot, question, state], **private}
+        clicked = {"inputs": [chatbot, state], "outputs": [chatbot, question, state], **private}
+        question.submit(ask_fn, **typed)
+        ask.click(ask_fn, **typed)
+        chatbot.example_select(choose_fn, **clicked)
+        chatbot.option_select(choose_fn, **clicked)
+        chatbot.like(vote_fn, [state], None, **private)
+        chatbot.clear(new_state, None, state, **private)
+        gr.api(chat, api_name="chat")
+    return page
+
+
+def mount_page(api: FastAPI, ctx: Context, *, queue_size: int, concurrency: int,
+               blocked_paths: Sequence[Path]) -> FastAPI:
+    """Mount the chat page at "/" of ``api``, with the hardening of docs/app.md; returns ``api``."""
+    page = build_page(ctx).queue(max_size=queue_size, default_concurrency_limit=concurrency)
+    theme = gr.themes.Soft(font=["Noto Sans CJK JP", "Noto Sans JP", "system-ui", "sans-serif"],
+                           font_mono=["Noto Sans Mono CJK JP", "monospace"])
+    return gr.mount_gradio_app(
+        api, page, path="/", footer_links=["api"], run_history=False, allowed_paths=[],
+        blocked_paths=[str(Path(p).resolve()) for p in blocked_paths], show_error=False, enable_monitoring=False,
+        ssr_mode=False, pwa=False, mcp_server=False, max_file_size="1kb", theme=theme, css=CSS,
+    )
