@@ -21,7 +21,6 @@ import numpy as np
 
 from .citation import Segment, highlight
 from .errors import QueryError
-from .passages import views
 from .retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_question
 from .search import english_share
 
@@ -108,27 +107,21 @@ def answer(retriever: Retriever, question: object, previous: str | None = None, 
     """
     question = check_question(question)
     searched = in_context(question, previous)
-    result = retriever.search(searched, k=k)
-    if not result.hits:
-        return Answer(question=question, searched=searched, result=result, quotes=())
-    query = retriever.embedder.embed_queries([searched])[0]
-    numbers = {p.id: n for n, p in enumerate(retriever.data.passages)}
+    query = retriever.embed_question(searched)
+    result = retriever.search(searched, k=k, query_vector=query)
     tokens = retriever.data.lexical.tokens
-    quotes = tuple(highlight(hit.text, searched, _similarity(retriever, numbers[hit.id], query), tokens)
+    quotes = tuple(highlight(hit.text, searched, _similarity(retriever, hit.id, query), tokens)
                    for hit in result.hits)
     return Answer(question=question, searched=searched, result=result, quotes=quotes)
 
 
-def _similarity(retriever: Retriever, number: int, query: np.ndarray) -> Callable[[list[str]], list[float]]:
+def _similarity(retriever: Retriever, passage_id: str, query: np.ndarray) -> Callable[[list[str]], list[float]]:
     """Cosines of sentences with the query, from the vectors already in the index where possible.
 
     Every sentence of a passage was embedded as one of its views when the index was built; only a
     sentence cut differently from the view is embedded now.
     """
-    data = retriever.data
-    ids = np.flatnonzero(data.view_owner == number)
-    texts = views(data.passages[number])
-    stored = dict(zip(texts, data.vectors.reconstruct_batch(ids), strict=True)) if len(texts) == len(ids) else {}
+    stored = retriever.view_vectors(passage_id)
 
     def similarity(sentences: list[str]) -> list[float]:
         missing = [s for s in sentences if s not in stored]

@@ -12,13 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .articles import Article
 from .citation import passage_url
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import IndexStoreError, QueryError
 from .indexing import build_generation
 from .lexical import DEFAULT_TOKENIZER
-from .passages import Passage
+from .passages import Passage, views
 from .reuse import Reuse
 from .search import ANSWER_WINDOW, Scorer, calibration_for, shown_scores
 from .store import ArticleInfo, IndexData, load_generation, load_index
@@ -98,6 +100,7 @@ class Retriever:
         self.data = data
         self.embedder = embedder
         self._scorer = Scorer(data, calibration_for(embedder.name))
+        self._numbers = {passage.id: number for number, passage in enumerate(data.passages)}
 
     # -- building -----------------------------------------------------------------------------
     @classmethod
@@ -136,11 +139,19 @@ class Retriever:
         return cls(data, embedder)
 
     # -- searching ----------------------------------------------------------------------------
-    def search(self, question: str, k: int = 5) -> SearchResult:
-        """The ``k`` best passages for a question and whether any of them answers it."""
+    def embed_question(self, question: str) -> np.ndarray:
+        """The question's vector, for callers that need it besides :meth:`search`."""
+        return self.embedder.embed_queries([check_question(question)])[0]
+
+    def search(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> SearchResult:
+        """The ``k`` best passages for a question and whether any of them answers it.
+
+        ``query_vector`` (from :meth:`embed_question`) saves embedding the question twice.
+        """
         question = check_question(question)
         k = check_k(k)
-        query_vector = self.embedder.embed_queries([question])[0]
+        if query_vector is None:
+            query_vector = self.embedder.embed_queries([question])[0]
         scored = self._scorer.score(question, query_vector)[: max(k, ANSWER_WINDOW)]
         shown = shown_scores([s.probability for s in scored])
         answered = bool(scored) and shown[0] >= self._scorer.calibration.threshold
@@ -168,5 +179,13 @@ class Retriever:
         return list(self.data.articles.values())
 
     def passage(self, passage_id: str) -> Passage | None:
-        return next((p for p in self.data.passages if p.id == passage_id), None)
+        number = self._numbers.get(passage_id)
+        return None if number is None else self.data.passages[number]
+
+    def view_vectors(self, passage_id: str) -> dict[str, np.ndarray]:
+        """Each view text of a passage with its stored vector (e.g. the sentences of an answer)."""
+        number = self._numbers[passage_id]
+        texts = views(self.data.passages[number])
+        vectors = self._scorer.view_vectors(number)
+        return dict(zip(texts, vectors, strict=True)) if len(texts) == len(vectors) else {}
 

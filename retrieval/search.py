@@ -90,13 +90,16 @@ class Scorer:
         bounds = np.searchsorted(data.view_owner[order], np.arange(len(data.passages) + 1))
         self._views_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(data.passages))]
 
+    def view_vectors(self, passage: int) -> np.ndarray:
+        """The stored vectors of a passage's views, in the order ``passages.views()`` gives them."""
+        return self.data.vectors.reconstruct_batch(self._views_of[passage])
+
     def dense_scores(self, query_vector: np.ndarray, passages: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(best view cosine, ranking score) for the given passages."""
         best = np.empty(len(passages), np.float32)
         blended = np.empty(len(passages), np.float32)
         for i, passage in enumerate(passages):
-            ids = self._views_of[passage]
-            vectors = self.data.vectors.reconstruct_batch(ids)
+            vectors = self.view_vectors(passage)
             cosines = vectors @ query_vector
             best[i] = cosines.max()
             blended[i] = 0.5 * cosines.max() + 0.5 * cosines.mean()
