@@ -293,3 +293,11 @@ def test_page_config_hides_errors_and_uses_a_queue(server: tuple[str, app.Settin
     with urllib.request.urlopen(f"{server[0]}config", timeout=10) as response:
         config = json.load(response)
     assert config["show_error"] is False and config["enable_queue"] is True
+
+
+def test_narration_is_credited_to_the_article_not_to_the_department(ctx: Context) -> None:
+    card = respond(ctx, "ねつせた!メンバーの「りお」「さとぽん」「ゆー」がお話を伺いました").html
+    assert "「りお」「さとぽん」「ゆー」" in first_quote(card)
+    who = re.search(r'<div class="meta who">(.*?)</div>', card)[1]
+    assert "ねつせた!" in visible_text(who) and "記事本文" in visible_text(who)
+    assert "DX推進担当課" not in visible_text(who)

@@ -54,7 +54,10 @@ def _quote(answer_: Answer, number: int, words: Mapping[str, str]) -> str:
     hit = answer_.hits[number]
     body = "".join(f"<mark>{_text(s.text)}</mark>" if s.marked else _text(s.text) for s in answer_.quotes[number])
     speaker = escape(hit.speaker) if hit.speaker else words["narration"]
-    who = f"<b>{speaker}</b>" + (f"({escape(hit.department)})" if hit.department else "")
+    if hit.kind == "narration":  # the article's own text, written by the publisher, not the department
+        who = f"<b>{speaker}</b>({words['narration']})" if hit.speaker else f"<b>{speaker}</b>"
+    else:
+        who = f"<b>{speaker}</b>" + (f"({escape(hit.department)})" if hit.department else "")
     parts = [f'<blockquote class="quote">{body}</blockquote>', f'<div class="meta who">— {who}</div>']
     if hit.question:
         parts.append(f'<div class="meta asked">{words["asked"]}: 「{_text(hit.question)}」</div>')
