@@ -120,6 +120,7 @@ class Library:
         info = ArticleInfo.from_meta(article.id, article.title, article.meta, article.source)
         text_path, meta_path = seeds.article_paths(self.seeds_dir, article.id)
         with update_lock(self.index_dir, self._lock_timeout):
+            seeds.remove_leftovers(self.seeds_dir)
             previous = self._previous()
             old = previous.articles.get(article.id) if previous else None
             if old and old.url and info.url and old.url != info.url:
@@ -141,6 +142,7 @@ class Library:
         """Remove an article from ``seeds/`` and the index."""
         text_path, _ = seeds.article_paths(self.seeds_dir, check_article_id(article_id))
         with update_lock(self.index_dir, self._lock_timeout):
+            seeds.remove_leftovers(self.seeds_dir)
             previous = self._previous()
             old = previous.articles.get(article_id) if previous else None
             if old is None and not text_path.exists():

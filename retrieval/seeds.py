@@ -42,6 +42,12 @@ def write_atomic(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def remove_leftovers(seeds_dir: Path) -> None:
+    """Delete temporary files that an update killed half-way left behind (call under the lock)."""
+    for leftover in Path(seeds_dir).glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def delete(path: Path) -> None:
     path.unlink(missing_ok=True)
     fsync_dir(path.parent)

@@ -106,6 +106,7 @@ def test_an_update_killed_at_any_step_leaves_a_complete_generation(
     change = Library(seeds, index).add(read_source(str(NEW_ARTICLE)))
     assert change.status == ("unchanged" if switched else "added")
     assert Retriever.load(index).search(ONLY_IN_NEW).hits[0].article_id == NEW_ID
+    assert not list(seeds.glob(".*.tmp"))  # what the killed update half-wrote is cleaned up
 
 
 @pytest.mark.parametrize("delay", [0.4, 0.8, 1.2, 1.6])
