@@ -83,3 +83,28 @@ def test_an_added_article_is_answered_by_the_running_app_within_seconds(running_
     assert top["article"]["title"].startswith("区役所職員にインタビュー! ―DX推進担当部 DX推進担当課 中編―")
     assert top["url"].startswith(NEW_URL + "#:~:text=")
     assert top["text"] in NEW_ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_the_page_lists_an_added_article_without_a_restart(running_app: tuple[str, Path, Path],
+                                                           browser: object) -> None:
+    base, seeds, index = running_app
+    added = subprocess.run(
+        [sys.executable, "-m", "retrieval", "add", str(NEW_ARTICLE), "--seeds", str(seeds), "--index", str(index)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert added.returncode == 0, added.stderr
+    page = browser.new_page()
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            page.goto(base)
+            page.wait_for_selector("#articles li")
+            page.wait_for_timeout(500)  # the list is refreshed by the page's load event
+            links = page.locator("#articles a")
+            if NEW_URL in [links.nth(i).get_attribute("href") for i in range(links.count())]:
+                break
+            assert time.monotonic() < deadline, "the page never listed the added article"
+        assert "中編" in page.locator("#articles").inner_text()
+    finally:
+        page.close()

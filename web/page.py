@@ -165,7 +165,11 @@ def build_page(ctx: Context) -> gr.Blocks:
             question = gr.Textbox(elem_id="question", show_label=False, scale=5, max_length=MAX_QUESTION_CHARS,
                                   placeholder="例: DX推進リーダーって何をする人?", autofocus=True, max_lines=4)
             ask = gr.Button("質問する", elem_id="ask", variant="primary", scale=1, min_width=90)
-        gr.HTML(articles_html(ctx.retriever))
+        articles = gr.HTML(articles_html(ctx.retriever))
+
+        def articles_fn() -> str:
+            """The article list as the index has it now (an editor may have added one since start-up)."""
+            return articles_html(ctx.retriever)
 
         def ask_fn(message: str, history: list, current: dict) -> tuple[list, str, dict]:
             return on_ask(ctx, message, history, current)
@@ -189,6 +193,7 @@ def build_page(ctx: Context) -> gr.Blocks:
         chatbot.option_select(choose_fn, **clicked)
         chatbot.like(vote_fn, [state], None, **private)
         chatbot.clear(new_state, None, state, **private)
+        page.load(articles_fn, None, articles, **private)
         gr.api(chat, api_name="chat")
     return page
 
