@@ -1,0 +1,226 @@
+"""Check one split of the fixture corpus in tests/data/corpus/ (stdlib only).
+
+Usage: python scripts/check_corpus.py tune   (or: test)
+
+Verifies, for the split's articles and questions:
+- each article's layout: title line, the series boilerplate intro and outro, the footer as the last
+  line, length, number of staff answer turns, JSON metadata fields, no reserved topic words;
+- each question's JSON fields; each gold string occurs exactly once across ALL corpus texts (both
+  splits, seeds/*.txt, the 中編 fixture) and that occurrence is in its own article, inside a staff
+  turn (or in the intro narration for "about": "article" questions);
+- counts per article (answerable, English, about-article) and for the unanswerable set.
+Prints a summary table and every problem; exits 1 when there is any problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "corpus"
+OTHER_TEXTS = [*sorted((ROOT / "seeds").glob("*.txt")), ROOT / "tests" / "data" / "dx-suishin-tantouka-chuhen.txt"]
+
+INTRO = [
+    "皆さんは区役所と聞いて、どんな職場を想像しますか…?",
+    "窓口で手続きをする場所、というイメージが強いかもしれませんね。",
+    "そこで、ねつせた!では、世田谷区役所で働く職員の皆さんにお話を聞く企画を続けています🍀",
+]
+OUTRO = "ねつせた!では、これからも区役所のいろいろな部署の職員の皆さんを紹介していきます。次回もお楽しみに!"
+FOOTER = "この記事が気に入ったらサポートをしてみませんか?"
+META_KEYS = {"title", "url", "publisher", "series", "department", "language", "published", "fictional"}
+# Topics the unanswerable questions rely on: no article may mention them.
+RESERVED = [
+    "住民票", "戸籍", "印鑑登録", "婚姻届", "パスポート", "国民健康保険", "年金", "介護保険", "区営住宅",
+    "犬の登録", "ペット", "選挙", "投票", "駐輪場", "放置自転車", "プール", "体育館", "バーベキュー",
+    "予防接種", "健診", "粗大ごみ", "駐車場", "人口", "区長", "観光", "お祭り", "花火", "水道",
+    "転入", "転出", "引っ越し", "建て替え", "マイナンバー", "図書館", "防災",
+]
+STAFF = re.compile(r"^[A-ZＡ-Ｚ]さん ")
+SPEAKER = re.compile(r"^(\S{1,8}) ")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def speaker_lines(lines: list[str]) -> list[bool]:
+    """Mark the lines that open a speaker turn (staff initial+さん, or an interviewer name used twice)."""
+    tokens = Counter(m.group(1) for line in lines if (m := SPEAKER.match(line)))
+    names = {t for t, n in tokens.items() if n >= 2}
+    return [bool(STAFF.match(line)) or bool((m := SPEAKER.match(line)) and m.group(1) in names) for line in lines]
+
+
+def staff_line_flags(lines: list[str]) -> tuple[list[bool], int]:
+    """Per line: is it part of a staff turn (opening line or continuation)? Also the index of the first turn."""
+    opens = speaker_lines(lines)
+    flags, in_staff = [], False
+    for line, is_open in zip(lines, opens, strict=True):
+        if is_open:
+            in_staff = bool(STAFF.match(line))
+        elif not (line.startswith(" ") or (line.endswith("。") and not line.startswith("("))):
+            # A heading, an image or link line, a caption: the turn has ended.
+            in_staff = False
+        flags.append(in_staff)
+    first = next((i for i, o in enumerate(opens) if o), len(lines))
+    return flags, first
+
+
+def check_article(path: Path, problems: list[str]) -> dict:
+    """Check one article's layout and metadata; return its figures for the table."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    aid = path.stem
+    title = lines[0]
+    if not re.match(r"^区役所職員にインタビュー! [―─].+[―─]$", title):
+        problems.append(f"{aid}: title line does not follow the series layout: {title!r}")
+    if lines[1:4] != INTRO:
+        problems.append(f"{aid}: lines 2-4 are not the series boilerplate intro")
+    if lines[-1] != FOOTER:
+        problems.append(f"{aid}: last line is not the platform footer")
+    if len(lines) < 3 or lines[-3] != f"以上、{title}でした。" or lines[-2] != OUTRO:
+        problems.append(f"{aid}: outro lines missing or not verbatim before the footer")
+    if any(not line.strip() for line in lines):
+        problems.append(f"{aid}: has empty lines")
+    staff = sum(1 for line in lines if STAFF.match(line))
+    if staff < 15:
+        problems.append(f"{aid}: only {staff} staff answer turns (need >= 15)")
+    if not 3500 <= len(text) <= 7000:
+        problems.append(f"{aid}: {len(text)} characters (need 3,500-7,000)")
+    for word in RESERVED:
+        if word in text:
+            problems.append(f"{aid}: mentions reserved/other topic {word!r}")
+    meta_path = path.with_suffix(".json")
+    if not meta_path.exists():
+        problems.append(f"{aid}: no metadata {meta_path.name}")
+    else:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if set(meta) != META_KEYS:
+            problems.append(f"{aid}: metadata keys {sorted(set(meta) ^ META_KEYS)} wrong")
+        if meta.get("title") != title:
+            problems.append(f"{aid}: metadata title differs from line 1")
+        if meta.get("fictional") is not True or meta.get("publisher") != "ねつせた!" or meta.get("language") != "ja":
+            problems.append(f"{aid}: metadata fictional/publisher/language wrong")
+        if not str(meta.get("url", "")).startswith("https://note.com/netsuseta/n/"):
+            problems.append(f"{aid}: metadata url wrong")
+    return {"chars": len(text), "staff": staff}
+
+
+def load_jsonl(path: Path, problems: list[str]) -> list[dict]:
+    """Read a JSONL file, reporting lines that are not JSON objects."""
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path.name}:{n}: not JSON ({exc})")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{path.name}:{n}: not an object")
+            continue
+        rows.append(row)
+    return rows
+
+
+def check_lang(where: str, row: dict, problems: list[str]) -> None:
+    """The declared language must match the question's script."""
+    q, lang = row.get("q"), row.get("lang")
+    if not isinstance(q, str) or not q.strip():
+        problems.append(f"{where}: empty or missing q")
+        return
+    if lang not in ("ja", "en"):
+        problems.append(f"{where}: lang {lang!r} not ja/en")
+    elif (lang == "ja") != bool(JAPANESE.search(q)):
+        problems.append(f"{where}: lang {lang} does not match the text {q!r}")
+
+
+def main(split: str) -> int:
+    """Run every check for one split; print the table and the problems."""
+    problems: list[str] = []
+    split_dir = CORPUS / split
+    articles = sorted(split_dir.glob("*.txt"))
+    if not articles:
+        print(f"no articles in {split_dir}")
+        return 1
+    all_texts = {p: p.read_text(encoding="utf-8") for p in [*sorted(CORPUS.glob("*/*.txt")), *OTHER_TEXTS]}
+    figures = {p.stem: check_article(p, problems) for p in articles}
+    by_id = {p.stem: p for p in articles}
+
+    counts: dict[str, Counter] = {aid: Counter() for aid in by_id}
+    seen_q: set[str] = set()
+    qpath = CORPUS / f"{split}_questions.jsonl"
+    for n, row in enumerate(load_jsonl(qpath, problems), 1):
+        where = f"{qpath.name}:{n}"
+        check_lang(where, row, problems)
+        extra = set(row) - {"q", "gold", "article", "lang", "about"}
+        if extra:
+            problems.append(f"{where}: unknown fields {sorted(extra)}")
+        if row.get("q") in seen_q:
+            problems.append(f"{where}: duplicate question")
+        seen_q.add(row.get("q"))
+        aid = row.get("article")
+        if aid not in by_id:
+            problems.append(f"{where}: article {aid!r} not in split {split}")
+            continue
+        about = row.get("about")
+        if about not in (None, "article"):
+            problems.append(f"{where}: about must be 'article'")
+        golds = row.get("gold")
+        if not isinstance(golds, list) or not golds or not all(isinstance(g, str) for g in golds):
+            problems.append(f"{where}: gold must be a non-empty list of strings")
+            continue
+        counts[aid]["q"] += 1
+        counts[aid]["en"] += row.get("lang") == "en"
+        counts[aid]["about"] += about == "article"
+        own = all_texts[by_id[aid]]
+        lines = own.split("\n")
+        flags, first_turn = staff_line_flags(lines)
+        for g in golds:
+            if not 8 <= len(g) <= 25:
+                problems.append(f"{where}: gold {g!r} is {len(g)} chars (need 8-25)")
+            total = sum(t.count(g) for t in all_texts.values())
+            if own.count(g) != 1 or total != 1:
+                problems.append(f"{where}: gold {g!r} occurs {own.count(g)}x in {aid}, {total}x in all texts")
+                continue
+            idx = next(i for i, line in enumerate(lines) if g in line)
+            if about == "article":
+                if idx >= first_turn:
+                    problems.append(f"{where}: about-article gold {g!r} is not in the intro narration")
+            elif not flags[idx]:
+                problems.append(f"{where}: gold {g!r} is not inside a staff turn")
+
+    print(f"{'article':<16}{'chars':>7}{'staff':>7}{'qs':>5}{'en':>5}{'en%':>6}{'about':>7}")
+    for aid, fig in figures.items():
+        c = counts[aid]
+        share = c["en"] / c["q"] if c["q"] else 0.0
+        print(f"{aid:<16}{fig['chars']:>7}{fig['staff']:>7}{c['q']:>5}{c['en']:>5}{share:>6.0%}{c['about']:>7}")
+        if c["q"] < 20 or c["en"] < 6 or c["about"] != 2:
+            problems.append(f"{aid}: needs >= 20 questions, >= 6 English, 2 about-article (has {dict(c)})")
+
+    opath = CORPUS / f"{split}_oos.jsonl"
+    oos = load_jsonl(opath, problems) if opath.exists() else []
+    if not opath.exists():
+        problems.append(f"{opath.name} missing")
+    for n, row in enumerate(oos, 1):
+        where = f"{opath.name}:{n}"
+        check_lang(where, row, problems)
+        if set(row) != {"q", "lang", "kind"} or row.get("kind") not in ("ward", "offtopic"):
+            problems.append(f"{where}: fields must be q, lang, kind (ward|offtopic)")
+        if row.get("q") in seen_q:
+            problems.append(f"{where}: duplicate question")
+        seen_q.add(row.get("q"))
+    kinds = Counter((r.get("lang"), r.get("kind")) for r in oos)
+    ja_ward, en = kinds[("ja", "ward")], kinds[("en", "ward")] + kinds[("en", "offtopic")]
+    print(f"unanswerable: {len(oos)} (ja ward {ja_ward}, ja offtopic {kinds[('ja', 'offtopic')]}, "
+          f"en ward {kinds[('en', 'ward')]}, en offtopic {kinds[('en', 'offtopic')]})")
+    if len(oos) < 45 or ja_ward < 22 or en < 23 or not kinds[("en", "ward")] or not kinds[("en", "offtopic")]:
+        problems.append("unanswerable: need >= 45, >= 22 Japanese ward, >= 23 English with both kinds")
+
+    for p in problems:
+        print("PROBLEM", p)
+    print(f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "tune"))
