@@ -108,7 +108,21 @@ def check_article(path: Path, split: str, problems: list[str]) -> dict:
             problems.append(f"{aid}: metadata fictional/publisher/language wrong")
         if not str(meta.get("url", "")).startswith("https://note.com/netsuseta/n/"):
             problems.append(f"{aid}: metadata url wrong")
-    return {"chars": len(text), "staff": staff}
+    return {"chars": len(text), "staff": staff, "multi": multi_staff_exchanges(lines)}
+
+
+def multi_staff_exchanges(lines: list[str]) -> int:
+    """Count exchanges where two or more different staff members answer one interviewer turn in a row."""
+    count, speakers = 0, set()
+    for line, is_open in zip(lines, speaker_lines(lines), strict=True):
+        if not is_open:
+            continue
+        if STAFF.match(line):
+            speakers.add(line.split(" ", 1)[0])
+            continue
+        count += len(speakers) >= 2
+        speakers = set()
+    return count + (len(speakers) >= 2)
 
 
 def load_jsonl(path: Path, problems: list[str]) -> list[dict]:
@@ -194,11 +208,11 @@ def main(split: str) -> int:
             elif not flags[idx]:
                 problems.append(f"{where}: gold {g!r} is not inside a staff turn")
 
-    print(f"{'article':<16}{'chars':>7}{'staff':>7}{'qs':>5}{'en':>5}{'en%':>6}{'about':>7}")
+    print(f"{'article':<16}{'chars':>7}{'staff':>7}{'multi':>7}{'qs':>5}{'en':>5}{'en%':>6}{'about':>7}")
     for aid, fig in figures.items():
         c = counts[aid]
         share = c["en"] / c["q"] if c["q"] else 0.0
-        print(f"{aid:<16}{fig['chars']:>7}{fig['staff']:>7}{c['q']:>5}{c['en']:>5}{share:>6.0%}{c['about']:>7}")
+        print(f"{aid:<16}{fig['chars']:>7}{fig['staff']:>7}{fig['multi']:>7}{c['q']:>5}{c['en']:>5}{share:>6.0%}{c['about']:>7}")
         if c["q"] < 20 or c["en"] < 6 or c["about"] != 2:
             problems.append(f"{aid}: needs >= 20 questions, >= 6 English, 2 about-article (has {dict(c)})")
 
