@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from .passages import NOT_ON_PAGE
+from .text import split_sentences
 
 
 def _encode(text: str) -> str:
@@ -37,8 +38,6 @@ def as_on_page(text: str) -> str:
 
 
 # -- highlighting the sentence that answers ------------------------------------------------------
-SENTENCE_END = "。!?！？"
-CLOSERS = "」』）)】"
 HIGHLIGHT_MARGIN = 0.03  # a second sentence is marked too when it scores this close to the best
 MAX_MARKED = 2
 
@@ -49,24 +48,6 @@ class Segment:
 
     text: str
     marked: bool = False
-
-
-def sentences(text: str) -> list[str]:
-    """``text`` cut after each sentence end or line break; ``"".join(sentences(text)) == text``."""
-    pieces, start, i = [], 0, 0
-    while i < len(text):
-        ch = text[i]
-        if ch in SENTENCE_END or ch == "\n":
-            i += 1
-            while i < len(text) and (text[i] in SENTENCE_END or text[i] in CLOSERS or text[i].isspace()):
-                i += 1
-            pieces.append(text[start:i])
-            start = i
-        else:
-            i += 1
-    if start < len(text):
-        pieces.append(text[start:])
-    return pieces
 
 
 def highlight(
@@ -81,7 +62,7 @@ def highlight(
     the share of the question's words a sentence contains is added. A one-sentence quote is not
     marked: the whole quote is the answer.
     """
-    pieces = sentences(text)
+    pieces = split_sentences(text)
     scored = [i for i, piece in enumerate(pieces) if piece.strip()]
     if len(scored) < 2 or not question.strip():
         return tuple(Segment(piece) for piece in pieces)

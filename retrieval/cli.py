@@ -76,6 +76,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .library import calibrate_index
+
+    questions = load_questions(Path(args.questions))
+    unanswerable = load_questions(Path(args.oos), need_gold=False)
+    fitted, report = calibrate_index(Path(args.index), questions, unanswerable, progress=_say)
+    print(f"fitted on {fitted.answerable} answerable and {fitted.unanswerable} unanswerable questions")
+    print(f"leave-one-out: answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
+          f"unanswerable abstained {fitted.loo_abstained:.3f}")
+    print(f"stored in {report.folder}")
+    if args.output:
+        table = {retriever_name(report.folder): fitted.calibration.to_dict()}
+        Path(args.output).write_text(json.dumps(table, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"also written to {args.output}")
+    return 0
+
+
+def retriever_name(folder: Path) -> str:
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["embedder"]["name"]
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     if not Path(args.db).exists():
         _say(f"no feedback recorded yet: {args.db} does not exist")
@@ -108,6 +129,15 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--oos", help='JSONL file of questions the articles do not answer ({"q": ...})')
     ev.add_argument("--index", default=defaults["index"])
     ev.set_defaults(run=cmd_eval)
+
+    cal = commands.add_parser("calibrate", help="fit when to answer 'not found', on questions about the indexed "
+                                                "articles; stored in a new index generation")
+    cal.add_argument("questions", help='JSONL file of answerable questions ({"q": ..., "gold": [...]})')
+    cal.add_argument("--oos", required=True, help='JSONL file of questions the articles do not answer ({"q": ...})')
+    cal.add_argument("--index", default=defaults["index"])
+    cal.add_argument("--output", help="also write the calibration to this JSON file (e.g. to update the shipped "
+                                      "default, retrieval/default_calibration.json)")
+    cal.set_defaults(run=cmd_calibrate)
 
     report = commands.add_parser("report", help="most frequent unanswered and down-voted questions (for editors)")
     report.add_argument("--db", default=os.environ.get("RETRIEVAL_DB", str(DEFAULT_DB)),

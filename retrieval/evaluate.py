@@ -6,8 +6,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from .calibration import Calibration, fit
 from .errors import RetrievalError
 from .retriever import Retriever
+from .search import ANSWER_WINDOW
 
 MRR_DEPTH = 10
 
@@ -86,3 +90,45 @@ def evaluate(retriever: Retriever, questions: list[dict], unanswerable: list[dic
         abstained=abstained_out / len(unanswerable) if unanswerable else 0.0,
         misses=tuple(misses),
     )
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A calibration fitted on a question set, with its leave-one-out error rates."""
+
+    calibration: Calibration
+    answerable: int
+    unanswerable: int
+    loo_wrongly_abstained: float  # answerable questions a leave-one-out fit would answer "not found"
+    loo_abstained: float  # unanswerable questions a leave-one-out fit would answer "not found"
+
+
+def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: list[dict],
+                    source: str = "") -> Fitted:
+    """Fit the abstention model on questions about the indexed articles (with and without answers).
+
+    Features are those of the first-ranked hit; the leave-one-out figures judge each question as
+    ``search()`` decides (the best probability among the first hits).
+    """
+    if not questions or not unanswerable:
+        raise RetrievalError("calibrating needs both answerable and unanswerable questions")
+    firsts = []
+    for row in questions + unanswerable:
+        scored = retriever.features(row["q"])[:ANSWER_WINDOW]
+        firsts.append(np.array([s.features for s in scored]) if scored else None)
+    keep = [i for i, f in enumerate(firsts) if f is not None]
+    y_all = np.array([1.0] * len(questions) + [0.0] * len(unanswerable))
+    x = np.array([firsts[i][0] for i in keep])
+    y = y_all[keep]
+    abstained = []
+    for j in range(len(x)):
+        mask = np.arange(len(x)) != j
+        bias, weights = fit(x[mask], y[mask])
+        abstained.append((1 / (1 + np.exp(-(bias + firsts[keep[j]] @ weights)))).max() < 0.5)
+    abstained = np.array(abstained)
+    bias, weights = fit(x, y)
+    calibration = Calibration(bias, tuple(float(w) for w in weights), fitted_on={
+        "source": source or "python -m retrieval calibrate", "answerable": len(questions),
+        "unanswerable": len(unanswerable), "articles": sorted(retriever.data.articles)})
+    return Fitted(calibration, len(questions), len(unanswerable),
+                  float(abstained[y == 1].mean()), float(abstained[y == 0].mean()))

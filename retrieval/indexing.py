@@ -15,14 +15,15 @@ import numpy as np
 
 from . import reuse as cache
 from .articles import Article
+from .calibration import Calibration, default_for
 from .embedding import Embedder
 from .errors import IndexStoreError
 from .lexical import LexicalIndex, tokenizer
 from .passages import Passage, make_passages, views
 from .store import ArticleInfo, write_generation
+from .vocabulary import english_glosses
 
 EMBED_BATCH = 32
-BACKGROUND_FILE = Path(__file__).with_name("background.txt")
 Progress = Callable[[str], None]
 
 
@@ -52,12 +53,6 @@ class BuildReport:
     reused: int
 
 
-def background_statements() -> list[str]:
-    """The statements of ``background.txt``: what the interviews do not talk about."""
-    lines = BACKGROUND_FILE.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
 def embedder_info(embedder: Embedder) -> dict:
     return {"name": embedder.name, "dim": embedder.dim, "model": embedder.spec,
             "version": getattr(embedder, "version", "")}
@@ -70,8 +65,13 @@ def build_generation(
     tokenizer_name: str,
     previous: cache.Reuse | None = None,
     progress: Progress | None = None,
+    calibration: Calibration | None = None,
 ) -> BuildReport:
-    """Cut, embed (what ``previous`` lacks) and index ``articles`` into a new generation."""
+    """Cut, embed (what ``previous`` lacks) and index ``articles`` into a new generation.
+
+    The generation's calibration is ``calibration`` when given, else the previous generation's,
+    else the shipped default for the embedder.
+    """
     say = progress or (lambda message: None)
     previous = previous or cache.Reuse()
     indexed = [a if isinstance(a, IndexedArticle) else IndexedArticle.of(a) for a in articles]
@@ -101,19 +101,15 @@ def build_generation(
     tokens = [previous.tokens.get(key) or tokenize(doc) for key, doc in zip(document_keys, documents, strict=True)]
     lexical = LexicalIndex.from_tokens(tokens, tokenizer_name)
 
-    statements = background_statements()
-    background_key = cache.background_key(embedder.name, statements)
-    if previous.background_key == background_key:
-        background = previous.background
-    else:
-        background = embedder.embed_passages(statements)
-        say(f"embedded {len(statements)} background statements")
+    calibration = calibration or previous.calibration or default_for(embedder.name)
+    glosses = english_glosses(lexical.vocabulary)
+    say(f"{len(lexical.vocabulary)} words, {len(glosses)} English glosses")
 
     infos = [article.info for article in indexed]
     folder = write_generation(
         index_dir, embedder_info=embedder_info(embedder), tokenizer=tokenizer_name, vectors=vectors,
         view_owner=np.asarray(owner, dtype=np.int32), passages=passages, articles=infos, lexical=lexical,
-        background=background, extra={"background": {"key": background_key, "count": len(statements)}},
+        calibration=calibration, glosses=glosses,
         extra_files=lambda staging: cache.save(staging, keys, document_keys, tokens),
     )
     say(f"index written to {folder}")

@@ -149,6 +149,11 @@ class LexicalIndex:
     def tokens(self, text: str) -> list[str]:
         return self._tokenize(text)
 
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Every word of the indexed passages (as the tokenizer writes it), with its column."""
+        return self._model.vocab_dict
+
     def save(self, directory: Path) -> None:
         self._model.save(str(directory), allow_pickle=False, show_progress=False)
 

@@ -28,9 +28,11 @@ from . import seeds
 from .articles import Article, ArticleMeta, parse_article, read_text, sidecar_meta
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import ArticleError, IndexBusyError, IndexStoreError
+from .evaluate import Fitted, fit_calibration
 from .indexing import BuildReport, IndexedArticle, build_generation
 from .lexical import DEFAULT_TOKENIZER
 from .passages import Passage, make_passages
+from .retriever import Retriever
 from .reuse import Reuse
 from .sources import Draft, check_article_id
 from .store import MANIFEST, ArticleInfo, IndexData, current_generation, load_index
@@ -236,3 +238,22 @@ def _same_meta(info: ArticleInfo, meta: ArticleMeta, source: str) -> bool:
 
 def _read(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
+
+
+def calibrate_index(index_dir: Path, questions: list[dict], unanswerable: list[dict],
+                    progress: Callable[[str], None] | None = None) -> tuple[Fitted, BuildReport]:
+    """Fit the abstention model on questions about this index's articles and store it in a new
+    generation (nothing is embedded again). Holds the update lock."""
+    index_dir = Path(index_dir)
+    with update_lock(index_dir):
+        data = load_index(index_dir)
+        info = data.manifest["embedder"]
+        embedder = load_embedder(info.get("model") or info["name"])
+        fitted = fit_calibration(Retriever(data, embedder), questions, unanswerable)
+        passages: dict[str, list[Passage]] = {}
+        for passage in data.passages:
+            passages.setdefault(passage.article_id, []).append(passage)
+        articles = [IndexedArticle(a, tuple(passages.get(a.id, ()))) for a in data.articles.values()]
+        report = build_generation(articles, index_dir, embedder, data.manifest.get("tokenizer", DEFAULT_TOKENIZER),
+                                  Reuse.from_index(data), progress, calibration=fitted.calibration)
+    return fitted, report

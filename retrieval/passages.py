@@ -9,18 +9,17 @@ same article text gives the same ids.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 from .articles import Article
+from .text import sentences
 
 Kind = Literal["exchange", "narration"]
 MIN_ANCHOR = 12
 MAX_ANCHOR = 60
 # Characters in the text file that are not text on the web page (link markers).
 NOT_ON_PAGE = "🔗"
-SENTENCE = re.compile(r"[^。!?！？\n]+[。!?！？」]*")
 
 
 @dataclass(frozen=True)
@@ -100,27 +99,17 @@ def make_passages(article: Article) -> list[Passage]:
     return [passage for _, passage in sorted(items, key=lambda item: item[0])]
 
 
-def sentences(text: str) -> list[str]:
-    """Split Japanese text into sentences (kept verbatim, whitespace-trimmed)."""
-    return [s.strip() for s in SENTENCE.findall(text) if s.strip()]
-
-
 def views(passage: Passage) -> list[str]:
-    """The texts a passage is found by: its question, the whole answer, each paragraph and sentence.
+    """The texts a passage is found by, embedded at build time. View 0 is the whole passage.
 
-    A reader's question often matches one sentence of a long answer, or the interviewer's
-    question rather than the answer, so each is embedded and a passage scores its best view.
+    An exchange: the interviewer's question with the answer, then each sentence of the answer (a
+    reader's question often matches one sentence of a long answer). Narration: the whole run, then
+    each of its lines. ``search.py`` scores a passage by its whole view and its best other view.
     """
-    parts = [passage.text]
-    if passage.question:
-        parts.append(passage.question)
-        parts.append(f"{passage.question}\n{passage.text}")
-    paragraphs = [p.strip() for p in passage.text.split("\n") if p.strip()]
-    if len(paragraphs) > 1:
-        parts.extend(paragraphs)
-    for paragraph in paragraphs:
-        found = sentences(paragraph)
-        if len(found) > 1:
-            parts.extend(found)
+    if passage.kind == "narration":
+        parts = [passage.text] + [line.strip() for line in passage.text.split("\n") if line.strip()]
+    else:
+        whole = f"{passage.question}\n{passage.text}" if passage.question else passage.text
+        parts = [whole, *sentences(passage.text)]
     seen: set[str] = set()
     return [p for p in parts if not (p in seen or seen.add(p))]

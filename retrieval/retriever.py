@@ -22,7 +22,7 @@ from .indexing import build_generation
 from .lexical import DEFAULT_TOKENIZER
 from .passages import Passage, views
 from .reuse import Reuse
-from .search import ANSWER_WINDOW, Scorer, calibration_for, shown_scores
+from .search import ANSWER_WINDOW, Scorer
 from .store import ArticleInfo, IndexData, load_generation, load_index
 
 MAX_QUESTION_CHARS = 500
@@ -99,7 +99,7 @@ class Retriever:
     def __init__(self, data: IndexData, embedder: Embedder) -> None:
         self.data = data
         self.embedder = embedder
-        self._scorer = Scorer(data, calibration_for(embedder.name))
+        self._scorer = Scorer(data, data.calibration)
         self._numbers = {passage.id: number for number, passage in enumerate(data.passages)}
 
     # -- building -----------------------------------------------------------------------------
@@ -152,10 +152,10 @@ class Retriever:
         k = check_k(k)
         if query_vector is None:
             query_vector = self.embedder.embed_queries([question])[0]
-        scored = self._scorer.score(question, query_vector)[: max(k, ANSWER_WINDOW)]
-        shown = shown_scores([s.probability for s in scored])
-        answered = bool(scored) and shown[0] >= self._scorer.calibration.threshold
-        hits = tuple(self._hit(s.passage, score) for s, score in zip(scored[:k], shown[:k], strict=True))
+        scored = self._scorer.score(question, query_vector)
+        threshold = self._scorer.calibration.threshold
+        answered = any(s.probability >= threshold for s in scored[:ANSWER_WINDOW])
+        hits = tuple(self._hit(s.passage, s.probability) for s in scored[:k])
         return SearchResult(query=question, answered=answered, hits=hits)
 
     def features(self, question: str) -> list:

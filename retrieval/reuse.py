@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .calibration import Calibration
 from .store import IndexData
 
 VIEW_HASHES = "view_hashes.npy"
@@ -41,8 +42,7 @@ class Reuse:
     rows: dict[bytes, int] = field(default_factory=dict)
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     tokens: dict[str, list[str]] = field(default_factory=dict)
-    background_key: str = ""
-    background: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    calibration: Calibration | None = None  # the previous generation's, kept by the next build
 
     @classmethod
     def from_index(cls, data: IndexData) -> Reuse:
@@ -63,8 +63,7 @@ class Reuse:
                 for line in handle:
                     row = json.loads(line)
                     tokens[row["key"]] = row["tokens"]
-        background_key = data.manifest.get("background", {}).get("key", "")
-        return cls(rows, vectors, tokens, background_key, data.background)
+        return cls(rows, vectors, tokens, data.calibration)
 
     def lookup(self, keys: Sequence[bytes], dim: int) -> tuple[np.ndarray, list[int]]:
         """Vectors for ``keys`` (zeros where unknown) and the positions that still need embedding."""
@@ -78,11 +77,6 @@ class Reuse:
             else:
                 found[position] = self.vectors[row]
         return found, missing
-
-
-def background_key(embedder_name: str, statements: Sequence[str]) -> str:
-    """The cache key of the background vectors: the embedder's name and every statement."""
-    return hashlib.sha256("\n".join([embedder_name, *statements]).encode()).hexdigest()
 
 
 def save(folder: Path, view_keys: Sequence[bytes], document_keys: Sequence[str],

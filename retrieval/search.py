@@ -1,66 +1,39 @@
-"""Stage 5: score passages for a question. Dense and BM25 rankings, fused; answer or abstain.
+"""Stage 5: score passages for a question; answer or abstain.
 
-- Dense: every passage is embedded as several views (answer, question, question+answer,
-  paragraphs, sentences). A passage's dense score is the mean of its best view and the average
-  of its views: the best view finds the one sentence that answers, the average keeps long
-  answers from winning by sheer number of sentences.
-- Lexical: BM25 over question+answer.
-- Fusion: reciprocal rank fusion (k=60). On the dev set and our own questions it beat weighted
-  score sums and either ranking alone (docs/measurements.md).
-- Abstention: a logistic model over three signals gives each hit a probability that it answers
-  the question; the articles "answer" when the best hit reaches ``threshold``. The signals: the
-  hit's best view cosine; the question's best cosine with the *background* (background.txt:
-  statements about everyday ward services the interviews do not cover, so a question about
-  住民票 or 粗大ごみ sits closer to them than to any passage); and whether the question is
-  English (cross-lingual cosines run lower, on both sides).
+- Ranking is dense only: a passage's score is the mean of two cosines with the question, its
+  whole exchange (the interviewer's question and the staff answer, embedded once) and its best
+  sentence. On the multi-article tuning corpus this beat the earlier many-views + BM25 fusion,
+  and BM25 fusion lowered Recall@1 (readers rarely use the articles' words; docs/measurements.md).
+- Narration (intros, outros, the series' boilerplate) never answers a content question: it is
+  searched only when the question is about an article itself (誰がインタビューした? いつの記事?).
+- Each hit gets its own calibrated probability (:mod:`retrieval.calibration`) from its dense score,
+  the share of the question the articles cover and whether the question is English. The articles
+  "answer" when one of the first ``ANSWER_WINDOW`` hits reaches the threshold.
+- Exact ties are broken by the best single view, then by BM25, then by passage id.
 """
 
 from __future__ import annotations
 
-import json
-import math
+import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from .calibration import Calibration, feature_row
 from .store import IndexData
+from .vocabulary import coverage
 
-RRF_K = 60
-DENSE_VIEWS = 128  # views fetched from FAISS before exact per-passage scoring
-LEXICAL_CANDIDATES = 20
+DENSE_VIEWS = 256  # views fetched from FAISS before exact per-passage scoring
 ANSWER_WINDOW = 3  # the articles answer when one of the first hits is a confident match
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-FEATURES = ("dense", "background", "english")
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Logistic weights per feature in ``FEATURES`` plus a bias; fitted by scripts/calibrate.py."""
-
-    bias: float
-    weights: tuple[float, ...]
-    threshold: float = 0.5
-
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        z = self.bias + features @ np.asarray(self.weights)
-        return 1.0 / (1.0 + np.exp(-z))
-
-
-# For an embedder nobody has calibrated: answer when the best passage is closer than the background.
-FALLBACK = Calibration(bias=0.0, weights=(40.0, -40.0, 0.0))
-
-
-def calibration_for(embedder_name: str) -> Calibration:
-    try:
-        table = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return FALLBACK
-    entry = table.get(embedder_name)
-    if not entry or entry.get("features") != list(FEATURES):  # fitted for other features: refit
-        return FALLBACK
-    return Calibration(entry["bias"], tuple(entry["weights"]), entry.get("threshold", 0.5))
+WHOLE_WEIGHT = 0.5  # weight of the whole-exchange cosine; the best sentence has the rest
+# A question about an article itself rather than its content: who interviewed, which part, when.
+ABOUT_ARTICLE = re.compile(
+    r"記事|インタビュー(?:した|して|された|に答え|の相手|したの|者)|インタビュアー|取材|聞き手|ねつせた|"
+    r"第.回|何回目|前編|中編|後編|"
+    r"\barticle|\binterview(?:ed|er|ers)?\b|\bwho (?:was|were) interviewed|\bwhich part\b|\bpublished\b",
+    re.IGNORECASE,
+)
 
 
 def english_share(text: str) -> float:
@@ -70,13 +43,18 @@ def english_share(text: str) -> float:
     return sum(ch.isascii() for ch in letters) / len(letters)
 
 
+def is_about_article(question: str) -> bool:
+    """Whether a question asks about an article itself (its interviewers, part, date)."""
+    return ABOUT_ARTICLE.search(unicodedata.normalize("NFKC", question)) is not None
+
+
 @dataclass(frozen=True)
 class Scored:
-    """A candidate passage with its fused rank score, features and calibrated probability."""
+    """A candidate passage with its dense score, signals and calibrated probability."""
 
     passage: int
-    fused: float
-    features: np.ndarray
+    dense: float
+    features: tuple[float, ...]
     probability: float
 
 
@@ -89,72 +67,52 @@ class Scorer:
         order = np.argsort(data.view_owner, kind="stable")
         bounds = np.searchsorted(data.view_owner[order], np.arange(len(data.passages) + 1))
         self._views_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(data.passages))]
+        self._narration = np.array([p.kind == "narration" for p in data.passages], dtype=bool)
+        self._vocabulary = data.lexical.vocabulary
+        self._glosses = data.glosses
 
     def view_vectors(self, passage: int) -> np.ndarray:
         """The stored vectors of a passage's views, in the order ``passages.views()`` gives them."""
         return self.data.vectors.reconstruct_batch(self._views_of[passage])
 
     def dense_scores(self, query_vector: np.ndarray, passages: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(best view cosine, ranking score) for the given passages."""
-        best = np.empty(len(passages), np.float32)
-        blended = np.empty(len(passages), np.float32)
+        """(ranking score, best single view) for the given passages; view 0 is the whole passage."""
+        score = np.empty(len(passages), np.float64)
+        best = np.empty(len(passages), np.float64)
         for i, passage in enumerate(passages):
-            vectors = self.view_vectors(passage)
-            cosines = vectors @ query_vector
+            cosines = self.view_vectors(passage) @ query_vector
+            parts = cosines[1:] if len(cosines) > 1 else cosines
+            score[i] = WHOLE_WEIGHT * cosines[0] + (1 - WHOLE_WEIGHT) * parts.max()
             best[i] = cosines.max()
-            blended[i] = 0.5 * cosines.max() + 0.5 * cosines.mean()
-        return best, blended
+        return score, best
 
-    def candidates(self, query_vector: np.ndarray, lexical: np.ndarray) -> list[int]:
+    def candidates(self, query_vector: np.ndarray, about_article: bool) -> list[int]:
         index = self.data.vectors
         _, view_ids = index.search(query_vector[None, :], min(index.ntotal, DENSE_VIEWS))
         seen: dict[int, None] = {}
         for view in view_ids[0]:
             if view >= 0:
-                seen.setdefault(int(self.data.view_owner[view]), None)
-        for doc in np.argsort(-lexical, kind="stable")[:LEXICAL_CANDIDATES]:
-            if lexical[doc] > 0:
-                seen.setdefault(int(doc), None)
+                owner = int(self.data.view_owner[view])
+                if about_article or not self._narration[owner]:
+                    seen.setdefault(owner, None)
         return list(seen)
 
-    def background(self, query_vector: np.ndarray) -> float:
-        """The question's best cosine with a background statement (-1 without any)."""
-        if not len(self.data.background):
-            return -1.0
-        return float((self.data.background @ query_vector).max())
+    def coverage(self, question: str, english: bool) -> float:
+        return coverage(question, english, self.data.lexical.tokens, self._vocabulary, self._glosses)
 
     def score(self, question: str, query_vector: np.ndarray) -> list[Scored]:
-        """Candidates for a question, best first."""
-        lexical = self.data.lexical.scores(question)
-        passages = self.candidates(query_vector, lexical)
+        """Candidates for a question, best first, each with its own probability."""
+        about = is_about_article(question)
+        passages = self.candidates(query_vector, about)
         if not passages:
             return []
-        best, blended = self.dense_scores(query_vector, passages)
-        dense_rank = np.argsort(np.argsort(-blended, kind="stable"), kind="stable")
-        lexical_here = lexical[passages]
-        lexical_rank = np.argsort(np.argsort(-lexical_here, kind="stable"), kind="stable")
-        fused = 1.0 / (RRF_K + dense_rank + 1) + np.where(lexical_here > 0, 1.0 / (RRF_K + lexical_rank + 1), 0.0)
-        english = 1.0 if english_share(question) > 0.5 else 0.0
-        features = np.column_stack([
-            best, np.full(len(passages), self.background(query_vector)), np.full(len(passages), english),
-        ]).astype(np.float64)
-        probability = self.calibration.probability(features)
-        order = sorted(range(len(passages)), key=lambda i: (-fused[i], passages[i]))
-        return [Scored(passages[i], float(fused[i]), features[i], float(probability[i])) for i in order]
-
-
-def shown_scores(probabilities: list[float], window: int = ANSWER_WINDOW) -> list[float]:
-    """The scores a reader sees, best first, never rising down the list.
-
-    Within the first ``window`` hits a score is the best probability at or below that rank: the
-    fusion may rank the passage that answers first although the calibration is surer of one a
-    place lower, and then the articles do answer the question. The first score is the result's
-    confidence; ``answered`` is that score reaching the threshold.
-    """
-    shown, ceiling = [], math.inf
-    for rank, p in enumerate(probabilities):
-        if rank < window:
-            p = max(probabilities[rank:window])
-        ceiling = min(ceiling, p)
-        shown.append(ceiling)
-    return shown
+        dense, best = self.dense_scores(query_vector, passages)
+        # A question about the article itself: the article's own words (narration) come first.
+        rank = dense + self._narration[passages] if about else dense
+        lexical = self.data.lexical.scores(question)[passages]
+        english = english_share(question) > 0.5
+        covered = self.coverage(question, english)
+        rows = [feature_row(float(d), covered, english) for d in dense]
+        probability = self.calibration.probability(np.array(rows))
+        order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
+        return [Scored(passages[i], float(dense[i]), tuple(rows[i]), float(probability[i])) for i in order]

