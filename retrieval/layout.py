@@ -28,8 +28,9 @@ SPEAKER_LINE = re.compile(r"^(?P<name>[^\s、。「」()（）!?！？:：]{1,12
 QUOTED_NAME = re.compile(r"「([^「」\s]{1,10})」")
 # Interviewers who sign with initials: "ねつせた!メンバーのS.TとY.Kがインタビューしました".
 INITIALS = re.compile(r"(?<![A-Za-zＡ-Ｚａ-ｚ])[A-ZＡ-Ｚ][.．・][A-ZＡ-Ｚ][.．]?(?![A-Za-zＡ-Ｚａ-ｚ])")
-# Intro lines that say who interviewed: "ねつせた!メンバーの「りお」「さとぽん」が…".
-MEMBER_WORDS = ("メンバー", "インタビュアー", "聞き手")
+# Who interviewed is said in the intro: "ねつせた!メンバーの「りお」「さとぽん」が、…", "聞き手は…"; the
+# names stand between such a word and the end of the clause (a 、 that does not open another 「name」).
+MEMBER_CLAUSE = re.compile(r"(?:メンバー|インタビュアー|聞き手)(?P<names>(?:[^、。]|、(?=「))*)")
 
 # Lines that stand for something that is not text on the page, or that only point elsewhere:
 # "画像1" (a photo), "(写真:窓口で説明するHさん)" (its caption), "(文・写真:S.T)" (a credit),
@@ -97,13 +98,17 @@ def is_staff(name: str) -> bool:
     return STAFF_NAME.match(name) is not None
 
 
+def member_clauses(lines: Iterable[str]) -> list[str]:
+    """The parts of the lines that name the members who interviewed ("の「りお」「さとぽん」が")."""
+    return [match["names"] for line in lines for match in MEMBER_CLAUSE.finditer(line)]
+
+
 def named_members(lines: Iterable[str]) -> set[str]:
-    """Names written in 「」 or as initials on lines about the members who interviewed."""
+    """Names written in 「」 or as initials where the lines say who interviewed."""
     names: set[str] = set()
-    for line in lines:
-        if any(word in line for word in MEMBER_WORDS):
-            names.update(QUOTED_NAME.findall(line))
-            names.update(INITIALS.findall(line))
+    for clause in member_clauses(lines):
+        names.update(QUOTED_NAME.findall(clause))
+        names.update(INITIALS.findall(clause))
     return names
 
 
@@ -120,8 +125,8 @@ def interviewer_names(lines: list[str]) -> set[str]:
                        if (speaker := line_speaker(line)) and (is_staff(speaker[0]) or starts[speaker[0]] >= 2)),
                       len(lines))
     intro = lines[:first_turn]
-    member_lines = [line for line in intro if any(word in line for word in MEMBER_WORDS)]
+    clauses = member_clauses(intro)
     names = {name for name in named_members(intro) if not is_staff(name)}
-    names.update(name for name in candidates if any(name in line for line in member_lines))
+    names.update(name for name in candidates if any(name in clause for clause in clauses))
     names.update(name for name in candidates if starts[name] >= 2 and len(name) <= 8)
     return names

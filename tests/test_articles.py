@@ -69,7 +69,7 @@ NON_INDENTED = """\
 皆さんは区役所と聞いて、どんな職場を想像しますか…?
 そこで、ねつせた!では、世田谷区役所で働く職員の皆さんにお話を聞く企画を続けています🍀
 前編はこちら
-今回はねつせた!メンバーのS.TとY.Kがインタビューしました。
+今回はねつせた!メンバーのS.TとY.Kがインタビューしました。お話を聞いたのは、「ほいくナビ」担当のＨさんとMさんです。
 画像1
 申し込み、何が変わった?
 S.T 入園の申し込みは、どう変わりましたか?
@@ -337,7 +337,7 @@ def test_a_caption_or_link_after_an_answer_is_not_quoted_with_it() -> None:
 
 def test_interviewers_who_sign_with_initials_are_interviewers_and_staff_with_a_full_width_initial_are_staff() -> None:
     article = parse_article(NON_INDENTED, "hoiku")
-    assert article.interviewers == ("S.T", "Y.K")
+    assert article.interviewers == ("S.T", "Y.K")  # not the app named in 「」 later in the line
     roles = {(turn.speaker, turn.role) for turn in article.turns}
     assert roles == {("S.T", "interviewer"), ("Y.K", "interviewer"), ("Ｈさん", "staff"), ("Mさん", "staff")}
 
@@ -355,7 +355,7 @@ def test_the_intro_keeps_its_lines_and_ends_before_the_first_heading() -> None:
     intro = parse_article(NON_INDENTED, "hoiku").narration[0]
     assert intro.kind == "intro"
     assert intro.text.startswith("皆さんは区役所と聞いて")
-    assert intro.text.endswith("今回はねつせた!メンバーのS.TとY.Kがインタビューしました。")
+    assert intro.text.endswith("「ほいくナビ」担当のＨさんとMさんです。")
 
 
 def test_offsets_hold_in_every_variant() -> None:
