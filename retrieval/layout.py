@@ -33,11 +33,14 @@ INITIALS = re.compile(r"(?<![A-Za-zＡ-Ｚａ-ｚ])[A-ZＡ-Ｚ][.．・][A-ZＡ-
 MEMBER_CLAUSE = re.compile(r"(?:メンバー|インタビュアー|聞き手)(?P<names>(?:[^、。]|、(?=「))*)")
 
 # Lines that stand for something that is not text on the page, or that only point elsewhere:
-# "画像1" (a photo), "(写真:窓口で説明するHさん)" (its caption), "(文・写真:S.T)" (a credit),
-# "前編はこちら" / "中編はこちら🔗" (a link). They never head a section or speak.
-IMAGE = re.compile(r"^(?:画像|写真|図|イメージ)\s*[0-9０-９]*$")
-CAPTION = re.compile(r"^[(（【]\s*(?:写真|画像|撮影|文|出典|図|提供)[^()（）【】]*[)）】]$")
-LINK = re.compile(r"^[^。]{0,80}こちら\s*🔗?\s*[!！。]?$")
+# "画像1" (a photo), "(写真:窓口で説明するHさん)" or "▲窓口で説明するHさん" (its caption),
+# "(文・写真:S.T)" (a credit), "前編はこちら" / "中編はこちら🔗" (a link). They never head a section
+# or speak.
+OPEN, CLOSE = r"[\[［(（【]", r"[\]］)）】]"
+IMAGE = re.compile(rf"^{OPEN}?(?:画像|写真|図|イメージ)\s*[0-9０-９]*{CLOSE}?$")
+CAPTION = re.compile(rf"^(?:{OPEN}\s*(?:写真|画像|撮影|文|出典|図|提供|取材)[^()（）【】\[\]［］]*{CLOSE}$|[▲△↑])")
+CREDIT = re.compile(r"^(?:文|写真|撮影|取材|編集)(?:[・/／](?:文|写真|撮影|取材|編集))*\s*[:：]")
+LINK = re.compile(r"^(?:[^。]{0,80}こちら\s*🔗?\s*(?:から)?\s*[!！。]?|https?://\S+)$")
 
 SENTENCE_END = "。．.!?！？…」』)）〜~ー♪"
 HEADING_MAX_CHARS = 40
@@ -70,7 +73,7 @@ def title_parts(title: str) -> TitleParts:
 def is_ornament(text: str) -> bool:
     """An image placeholder, a photo caption or credit, or a bare link line."""
     text = text.strip()
-    return bool(IMAGE.match(text) or CAPTION.match(text) or LINK.match(text))
+    return any(pattern.match(text) for pattern in (IMAGE, CAPTION, CREDIT, LINK))
 
 
 def heading_shape(text: str) -> bool:

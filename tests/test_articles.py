@@ -327,6 +327,31 @@ def test_photos_captions_and_links_are_never_headings_turns_or_the_end_of_a_quot
         assert not first_line.startswith(ornaments), part.text
 
 
+ANSWER_THEN_LINE = """\
+区役所職員にインタビュー! ─中央図書館─
+今回はねつせた!メンバーの「なな」がインタビューしました。
+なな 電子書籍は何冊ありますか?
+Iさん 令和6年度末で約8千冊です。
+{line}
+なな 自動貸出機はどこにありますか?
+Iさん 中央図書館の1階に4台あります。
+以上、区役所職員にインタビュー! ─中央図書館─でした。
+"""
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["画像2", "[画像]", "(写真:貸出機を使うIさん)", "▲貸出機を使うIさん", "(文・写真:S.T)", "文・写真:なな",
+     "後編はこちら", "前回の記事はこちら🔗", "世田谷区公式サイトはこちら🔗", "https://example.org/library"],
+)
+def test_a_photo_caption_credit_or_link_line_between_turns_is_no_heading_and_no_part_of_an_answer(line: str) -> None:
+    article = parse_article(ANSWER_THEN_LINE.format(line=line), "toshokan")
+    assert article.headings == ()
+    assert turn_starting(article, "令和6年度末").text == "令和6年度末で約8千冊です。"
+    assert [turn.speaker for turn in article.turns] == ["なな", "Iさん", "なな", "Iさん"]
+    assert not any(line in part.text for part in (*article.turns, *article.narration))
+
+
 def test_a_caption_or_link_after_an_answer_is_not_quoted_with_it() -> None:
     article = parse_article(NON_INDENTED, "hoiku")
     assert turn_starting(article, "窓口に紙を").text.endswith("送るだけになりました。")
