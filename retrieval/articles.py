@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import ArticleError
-from .layout import heading_shape, interviewer_names, is_ornament, is_staff, line_speaker
+from .layout import heading_shape, interviewer_names, is_ornament, is_plain_heading, is_staff, line_speaker
 
 Role = Literal["interviewer", "staff"]
 
@@ -157,12 +157,14 @@ def parse_article(source: str, article_id: str, meta: ArticleMeta | None = None)
     def starts_section(i: int) -> bool:
         """A heading is short, not indented, and stands right before a speaker turn (photos and
         captions aside). In articles whose continuation lines are not indented, a line between a
-        question and a staff answer still belongs to the question, however short it is."""
+        question and a staff answer still belongs to the question, however short it is. A line
+        without any mark a sentence could have is also a heading right after a turn (narration
+        may follow it)."""
         if _is_indented(body[i]) or not heading_shape(body[i].text):
             return False
         after = next((j for j in range(i + 1, len(body)) if not is_ornament(body[j].text)), None)
         if after is None or speakers[after] is None:
-            return False
+            return is_plain_heading(body[i].text) and current is not None and current["kind"] == "turn"
         asking = current is not None and current.get("role") == "interviewer"
         return indented_style or not (asking and speakers[after][1] == "staff")
 

@@ -44,9 +44,10 @@ LINK = re.compile(r"^(?:[^。]{0,80}こちら\s*🔗?\s*(?:から)?\s*[!！。]?
 
 SENTENCE_END = "。．.!?！？…」』)）〜~ー♪"
 HEADING_MAX_CHARS = 40
-# Marks that make a line look like a sentence; such a heading candidate must also stand where a
-# heading stands (see articles.py), e.g. 「保育園の申し込み、何が変わった?」.
 QUESTION_MARKS = "?？"
+# Marks that a sentence may have as well as a heading (「保育園の申し込み、何が変わった?」): a line
+# with them is a heading only where a heading stands (see articles.py).
+SENTENCE_MARKS = "?？、「」『』"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ def heading_shape(text: str) -> bool:
     if last in QUESTION_MARKS or (last in "」』" and "「" in text):
         return True
     return last not in SENTENCE_END and unicodedata.category(last) != "So"
+
+
+def is_plain_heading(text: str) -> bool:
+    """Heading-shaped and free of the marks a sentence could also have."""
+    return heading_shape(text) and not any(mark in text for mark in SENTENCE_MARKS)
 
 
 def line_speaker(text: str) -> tuple[str, int] | None:

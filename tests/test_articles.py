@@ -299,6 +299,28 @@ def test_a_heading_is_neither_folded_into_the_intro_nor_merged_into_an_answer() 
     assert turn_starting(article, "予約した時間に来て").section == "「待たない窓口」をめざして"
 
 
+HEADING_THEN_NARRATION = """\
+区役所職員にインタビュー! ─中央図書館─
+第7回目は中央図書館
+今回はねつせた!メンバーの「なな」がインタビューしました。
+なな 電子書籍は何冊ありますか?
+Iさん 令和6年度末で約8千冊です。
+職員の皆さんについて
+ここからは、職員の皆さんご自身についてお聞きしました。
+なな 図書館で働くきっかけは何でしたか?
+Iさん 子どものころから図書館が好きだったからです。
+"""
+
+
+def test_a_plain_heading_after_an_answer_may_be_followed_by_narration_but_a_short_intro_line_is_intro() -> None:
+    article = parse_article(HEADING_THEN_NARRATION, "toshokan")
+    assert article.headings == ("職員の皆さんについて",)
+    assert turn_starting(article, "令和6年度末").text == "令和6年度末で約8千冊です。"
+    assert [(run.kind, run.section) for run in article.narration] == [
+        ("intro", ""), ("narration", "職員の皆さんについて")]
+    assert article.narration[0].text.startswith("第7回目は中央図書館\n")
+
+
 def test_a_question_continued_on_a_line_ending_with_a_question_mark_stays_one_question() -> None:
     article = parse_article(NON_INDENTED, "hoiku")
     assert turn_starting(article, "入園の申し込みは").text == (
