@@ -1,23 +1,23 @@
 """Stage 1: read an interview article and split it into narration, headings and speaker turns.
 
 The series' plain-text format: line 1 is the title, then intro paragraphs, then turns written as
-``NAME words...`` (``さとぽん まず、...`` / ``Oさん 令和3年度に...``). A line without a speaker name
-continues the previous turn, or is a section heading when it is short and unpunctuated. Later
-parts of the series indent continuation lines with a space. The last line is the blog platform's
-footer. Offsets always point into the article text exactly as stored, so every quote can be
-checked against the source.
+``NAME words...`` (``さとぽん まず、...`` / ``Oさん 令和3年度に...`` / ``S.T 入園の...``). A line
+without a speaker name continues the previous turn (some parts indent such lines with a space), or
+is a section heading when it is short and stands right before a turn (see :mod:`.layout` for what
+each kind of line looks like). Photo placeholders, captions and bare link lines are skipped. The
+last line is the blog platform's footer. Offsets always point into the article text exactly as
+stored, so every quote can be checked against the source.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from .errors import ArticleError
+from .layout import heading_shape, interviewer_names, is_ornament, is_plain_heading, is_staff, line_speaker
 
 Role = Literal["interviewer", "staff"]
 
@@ -25,11 +25,6 @@ MAX_ARTICLE_BYTES = 5_000_000
 FOOTER_PREFIXES = ("この記事が気に入ったら",)
 # Lines that open the closing narration after the last exchange ("以上、...でした。", "次回も...").
 OUTRO_PREFIXES = ("以上、", "以上で", "次回")
-STAFF_NAME = re.compile(r"^(?:[A-ZＡ-Ｚ]{1,3}|[一-龥]{1,4})\s?さん$")
-SPEAKER_LINE = re.compile(r"^(?P<name>[^\s、。「」()（）!?！？:：]{1,12})[ \u3000](?P<words>\S.*)$")
-QUOTED_NAME = re.compile(r"「([^「」\s]{1,10})」")
-SENTENCE_END = "。．.!?！？…」』)）〜~ー♪"
-HEADING_MAX_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -114,31 +109,8 @@ def _lines(source: str) -> list[_Line]:
     return lines
 
 
-def _is_heading(text: str) -> bool:
-    text = text.strip()
-    if not text or len(text) > HEADING_MAX_CHARS or "、" in text or "。" in text:
-        return False
-    last = text[-1]
-    return last not in SENTENCE_END and unicodedata.category(last) != "So"
-
-
-def _interviewer_names(intro: list[str]) -> set[str]:
-    """Names the intro gives for the interviewers: 「りお」「さとぽん」「ゆー」 in a line about members."""
-    names: set[str] = set()
-    for line in intro:
-        if "メンバー" in line or "インタビュアー" in line or "聞き手" in line:
-            names.update(QUOTED_NAME.findall(line))
-    return names
-
-
-def _repeated_speakers(lines: list[_Line]) -> set[str]:
-    """Fallback when the intro names nobody: short line-start names used for two or more turns."""
-    counts: dict[str, int] = {}
-    for line in lines:
-        match = SPEAKER_LINE.match(line.text)
-        if match and len(match["name"]) <= 8:
-            counts[match["name"]] = counts.get(match["name"], 0) + 1
-    return {name for name, count in counts.items() if count >= 2}
+def _is_indented(line: _Line) -> bool:
+    return line.text[:1] in (" ", "\u3000")
 
 
 def parse_article(source: str, article_id: str, meta: ArticleMeta | None = None) -> Article:
@@ -154,23 +126,9 @@ def parse_article(source: str, article_id: str, meta: ArticleMeta | None = None)
         raise ArticleError(f"{article_id}: the article is empty")
     title_line, body = content[0], content[1:]
 
-    first_turn = next((i for i, line in enumerate(body) if SPEAKER_LINE.match(line.text)), len(body))
-    names = _interviewer_names([line.text for line in body[:first_turn]])
-    if not names:
-        names = {n for n in _repeated_speakers(body) if not STAFF_NAME.match(n)}
-
-    def speaker_of(line: _Line) -> tuple[str, Role, int] | None:
-        match = SPEAKER_LINE.match(line.text)
-        if not match:
-            return None
-        name = match["name"]
-        if STAFF_NAME.match(name):
-            return name, "staff", line.start + match.start("words")
-        if name in names:
-            return name, "interviewer", line.start + match.start("words")
-        return None
-
-    indented_style = any(line.text[:1] in (" ", "\u3000") for line in body)
+    names = interviewer_names([line.text for line in body])
+    speakers = [_speaker(line, names) for line in body]
+    indented_style = any(_is_indented(line) for line in body)
     turns: list[Turn] = []
     narration: list[Narration] = []
     headings: list[str] = []
@@ -196,8 +154,22 @@ def parse_article(source: str, article_id: str, meta: ArticleMeta | None = None)
         lead = len(line.text) - len(line.text.lstrip())
         current = {"kind": kind, "section": section, "start": line.start + lead, "end": line.end}
 
-    for line in body:
-        who = speaker_of(line)
+    def starts_section(i: int) -> bool:
+        """A heading is short, not indented, and stands right before a speaker turn (photos and
+        captions aside). In articles whose continuation lines are not indented, a line between a
+        question and a staff answer still belongs to the question, however short it is. A line
+        without any mark a sentence could have is also a heading right after a turn (narration
+        may follow it)."""
+        if _is_indented(body[i]) or not heading_shape(body[i].text):
+            return False
+        after = next((j for j in range(i + 1, len(body)) if not is_ornament(body[j].text)), None)
+        if after is None or speakers[after] is None:
+            return is_plain_heading(body[i].text) and current is not None and current["kind"] == "turn"
+        asking = current is not None and current.get("role") == "interviewer"
+        return indented_style or not (asking and speakers[after][1] == "staff")
+
+    for i, line in enumerate(body):
+        who = speakers[i]
         if who:
             close()
             name, role, words_start = who
@@ -206,8 +178,11 @@ def parse_article(source: str, article_id: str, meta: ArticleMeta | None = None)
                        "start": words_start, "end": line.end}
             continue
         text = line.stripped
-        is_indented = line.text[:1] in (" ", "\u3000")
-        if _is_heading(text) and not is_indented:
+        if is_ornament(text):
+            # Photos, captions and links are skipped: they never end, extend or start anything, so
+            # they end up inside a quote only when the words around them belong together.
+            continue
+        if starts_section(i):
             close()
             section = text
             headings.append(text)
@@ -215,7 +190,8 @@ def parse_article(source: str, article_id: str, meta: ArticleMeta | None = None)
         if seen_staff and text.startswith(OUTRO_PREFIXES):
             open_narration("outro", line)
             continue
-        continues = current is not None and (not indented_style or is_indented or current["kind"] != "turn")
+        continues = current is not None and (
+            not indented_style or _is_indented(line) or current["kind"] != "turn")
         if continues:
             current["end"] = line.end
         else:
@@ -237,6 +213,19 @@ def parse_article(source: str, article_id: str, meta: ArticleMeta | None = None)
         turns=tuple(turns),
         narration=tuple(narration),
     )
+
+
+def _speaker(line: _Line, interviewers: set[str]) -> tuple[str, Role, int] | None:
+    """(name, role, offset of the words in the source) when the line opens a turn."""
+    found = line_speaker(line.text)
+    if not found:
+        return None
+    name, words = found
+    if is_staff(name):
+        return name, "staff", line.start + words
+    if name in interviewers:
+        return name, "interviewer", line.start + words
+    return None
 
 
 def read_text(path: Path) -> str:

@@ -1,23 +1,29 @@
 """Stage 2: cut a parsed article into passages, the units that are searched and returned.
 
-A passage is what a reader wants back: one staff answer together with the interviewer's turn that
-prompted it (an "exchange"), or a run of narration. Interviewer turns are never passages of their
-own. Ids depend only on the article id and the passage's place and text, so rebuilding from the
-same article text gives the same ids.
+A passage is what a reader wants back: the staff's answer to one question together with the
+interviewer's turn that asked it (an "exchange"), or a run of narration. When several staff members
+answer one question in turn, the exchange quotes them all, from the first answer to the last.
+Interviewer turns are never passages of their own. Ids depend only on the article id and the
+passage's place and text, so rebuilding from the same article text gives the same ids.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .articles import Article
+from .articles import Article, Turn
+from .layout import PUBLISHER
 from .text import sentences
 
 Kind = Literal["exchange", "narration"]
 MIN_ANCHOR = 12
 MAX_ANCHOR = 60
+# An interviewer turn this short that asks for nothing is a reaction, not a new question.
+REACTION_MAX_CHARS = 15
+ASKING = re.compile(r"[?？]|お願い|教えて|ください|聞かせて|どう|なぜ|何|いつ|どこ|どれ|誰")
 # Characters in the text file that are not text on the web page (link markers).
 NOT_ON_PAGE = "🔗"
 
@@ -73,7 +79,7 @@ def anchor_text(text: str, source: str) -> str:
 def make_passages(article: Article) -> list[Passage]:
     """All passages of an article in reading order: narration runs and exchanges."""
     items: list[tuple[int, Passage]] = []
-    publisher = article.meta.publisher or "ねつせた!"
+    publisher = article.meta.publisher or PUBLISHER
     for run in article.narration:
         items.append((run.start, Passage(
             id=passage_id(article.id, run.start, run.text), article_id=article.id, kind="narration",
@@ -81,22 +87,66 @@ def make_passages(article: Article) -> list[Passage]:
             start=run.start, end=run.end, question_start=run.start, question_end=run.start,
             anchor=anchor_text(run.text, article.source),
         )))
-    last_question = None
-    for turn in article.turns:
-        if turn.role == "interviewer":
-            last_question = turn
-            continue
-        question = last_question
-        items.append((turn.start, Passage(
-            id=passage_id(article.id, turn.start, turn.text), article_id=article.id, kind="exchange",
-            section=turn.section, speaker=turn.speaker,
-            question=question.text if question else "", text=turn.text,
-            start=turn.start, end=turn.end,
-            question_start=question.start if question else turn.start,
-            question_end=question.end if question else turn.start,
-            anchor=anchor_text(turn.text, article.source),
+    for question, answers in exchanges(article):
+        first, last = answers[0], answers[-1]
+        text = article.source[first.start : last.end]
+        speakers = dict.fromkeys(turn.speaker for turn in answers if turn.role == "staff")
+        items.append((first.start, Passage(
+            id=passage_id(article.id, first.start, text), article_id=article.id, kind="exchange",
+            section=first.section, speaker="、".join(speakers),
+            question=question.text if question else "", text=text,
+            start=first.start, end=last.end,
+            question_start=question.start if question else first.start,
+            question_end=question.end if question else first.start,
+            anchor=anchor_text(text, article.source),
         )))
     return [passage for _, passage in sorted(items, key=lambda item: item[0])]
+
+
+def is_reaction(turn: Turn) -> bool:
+    """An interviewer's short remark that asks for nothing ("なるほど…!", "すごいですね!")."""
+    text = turn.text.strip()
+    return turn.role == "interviewer" and len(text) <= REACTION_MAX_CHARS and not ASKING.search(text)
+
+
+def exchanges(article: Article) -> list[tuple[Turn | None, list[Turn]]]:
+    """(question, answer turns) in reading order.
+
+    An answer runs from a staff turn until the interviewers ask something new: staff members who
+    answer the same question one after another ("Hさん そうですね。" / "Mさん 令和5年度は…") and the
+    interviewers' short reactions between them stay together, so a short remark never stands alone
+    beside the real answer. A heading or a narration paragraph also ends an answer.
+    """
+    turns = article.turns
+    narration_starts = [run.start for run in article.narration]
+
+    def joins(previous: Turn, turn: Turn) -> bool:
+        return turn.section == previous.section and not any(
+            previous.end < start < turn.start for start in narration_starts)
+
+    result: list[tuple[Turn | None, list[Turn]]] = []
+    question: Turn | None = None
+    i = 0
+    while i < len(turns):
+        if turns[i].role == "interviewer":
+            question = turns[i]
+            i += 1
+            continue
+        answers = [turns[i]]
+        i += 1
+        while i < len(turns):
+            turn = turns[i]
+            if turn.role == "staff" and joins(answers[-1], turn):
+                answers.append(turn)
+                i += 1
+            elif (is_reaction(turn) and i + 1 < len(turns) and turns[i + 1].role == "staff"
+                  and joins(answers[-1], turn) and joins(turn, turns[i + 1])):
+                answers.extend(turns[i : i + 2])
+                i += 2
+            else:
+                break
+        result.append((question, answers))
+    return result
 
 
 def views(passage: Passage) -> list[str]:

@@ -18,14 +18,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-from .articles import MAX_ARTICLE_BYTES, QUOTED_NAME, STAFF_NAME, ArticleMeta, read_text, sidecar_meta
+from .articles import MAX_ARTICLE_BYTES, ArticleMeta, read_text, sidecar_meta
 from .errors import ArticleError
+from .layout import PUBLISHER, PUBLISHER_MENTION, is_staff, named_members, title_parts
 
 FETCH_TIMEOUT = 10.0
 ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][0-9:.+\-Z]+)?$")
-# "―DX推進担当部 DX推進担当課 前編―" in the series' titles names the department.
-DEPARTMENT = re.compile(r"―\s*(.+?)\s*(?:前編|中編|後編)?\s*―")
 SPEAKER_WITH_COLON = re.compile(r"^(?P<name>[^\s:：]{1,12})\s*[:：]\s*(?P<words>\S.*)$")
 
 
@@ -84,18 +83,14 @@ def fetch(url: str, timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_ARTICLE
     return body, content_type, final_url
 
 
-def _speaker_names(lines: list[str]) -> set[str]:
-    return {name for line in lines if "メンバー" in line or "聞き手" in line for name in QUOTED_NAME.findall(line)}
-
-
 def _is_speaker(name: str, interviewers: set[str]) -> bool:
-    return name in interviewers or STAFF_NAME.match(name) is not None
+    return name in interviewers or is_staff(name)
 
 
 def _join_speaker_lines(lines: list[str]) -> list[str]:
     """Web pages often set the speaker apart ("Kさん" on its own line, or "Kさん：..."); the series'
     format wants ``NAME words`` on one line."""
-    interviewers = _speaker_names(lines)
+    interviewers = named_members(lines)
     joined: list[str] = []
     pending = ""
     for line in lines:
@@ -189,6 +184,10 @@ def _with_overrides(meta: ArticleMeta, text: str, overrides: dict[str, str | Non
         raise ArticleError(f"--published {given['published']!r}: use a date like 2024-03-15")
     meta = replace(meta, **given)
     title = meta.title or text.lstrip().split("\n", 1)[0]
-    if not meta.department and (match := DEPARTMENT.search(title)):
-        meta = replace(meta, department=match[1])
-    return meta
+    parts = title_parts(title)
+    filled = {
+        "department": meta.department or parts.department,
+        "series": meta.series or parts.series,
+        "publisher": meta.publisher or (PUBLISHER if PUBLISHER_MENTION.search(f"{title}\n{text}") else ""),
+    }
+    return replace(meta, **filled)

@@ -98,6 +98,36 @@ def test_the_article_is_stored_in_seeds_with_metadata_like_the_shipped_one(libra
     assert stored["published"] == "2024-03-15" and stored["department"] == "DX推進担当部 DX推進担当課"
 
 
+# A new part of the series saved as plain text, with no metadata file: its title uses ─ (U+2500).
+PLAIN_TEXT_ARTICLE = """\
+区役所職員にインタビュー! ─清掃・リサイクル部 後編─
+今回はねつせた!メンバーのS.TとY.Kがインタビューしました。
+S.T 分別アプリの利用者は何人ですか?
+Iさん 令和6年度末で3万人を超えました。
+"""
+
+
+def test_an_article_added_from_plain_text_gets_publisher_series_and_department(
+    library_dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    seeds, index = library_dirs
+    source = tmp_path / "gomi-kouhen.txt"
+    source.write_text(PLAIN_TEXT_ARTICLE, encoding="utf-8")
+
+    Library(seeds, index).add(read_source(str(source)))
+
+    stored = json.loads((seeds / "gomi-kouhen.json").read_text(encoding="utf-8"))
+    assert (stored["publisher"], stored["series"], stored["department"]) == (
+        "ねつせた!", "区役所職員にインタビュー!", "清掃・リサイクル部")
+
+
+def test_a_text_that_does_not_name_the_series_blog_gets_no_publisher(tmp_path: Path) -> None:
+    source = tmp_path / "other.txt"
+    source.write_text(PLAIN_TEXT_ARTICLE.replace("ねつせた!メンバーの", "学生の"), encoding="utf-8")
+    meta = read_source(str(source)).meta
+    assert (meta.publisher, meta.department) == ("", "清掃・リサイクル部")
+
+
 def test_adding_the_same_article_again_embeds_nothing_and_writes_nothing(library_dirs: tuple[Path, Path]) -> None:
     seeds, index = library_dirs
     Library(seeds, index).add(read_source(str(NEW_ARTICLE)))
@@ -208,6 +238,8 @@ def test_a_web_page_is_added_by_its_url_with_title_url_and_date(
     assert stored["url"] == "https://note.example/netsuseta/n/chuhen-fixture"  # the page's canonical URL
     assert stored["title"] == "区役所職員にインタビュー! ―DX推進担当部 DX推進担当課 中編―(テスト用の架空記事)"
     assert stored["published"] == "2024-03-15"
+    assert (stored["publisher"], stored["series"], stored["department"]) == (
+        "ねつせた!", "区役所職員にインタビュー!", "DX推進担当部 DX推進担当課")
     text = (seeds / "chuhen-fixture.txt").read_text(encoding="utf-8")
     assert text.splitlines()[0] == stored["title"]
     assert "Kさん 窓口の担当は交代で出勤して" in text  # "Kさん：..." on the page

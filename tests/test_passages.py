@@ -5,6 +5,7 @@ that a citation link can land on."""
 from __future__ import annotations
 
 from retrieval import Article, Passage, make_passages, parse_article
+from retrieval.passages import passage_id
 
 TWO_STAFF_ONE_QUESTION = """\
 区役所職員にインタビュー! ―保育課―
@@ -13,6 +14,25 @@ TWO_STAFF_ONE_QUESTION = """\
 Kさん 保育園の入園の調整をしています。
 Sさん 私は園の施設の管理を担当しています。
 はな ありがとうございました。
+"""
+
+
+# Two staff members answer one question in short turns, with the interviewers' reactions between
+# them; then a request that is short but asks for something (a new exchange).
+SEVERAL_STAFF = """\
+区役所職員にインタビュー! ─図書館 中編─
+今回はねつせた!メンバーの「なな」「こう」がインタビューしました。
+予約の仕組み
+なな 本の予約は、どれくらい使われていますか?
+Iさん そうですね、とても増えました。
+Kさん 令和5年度は年間で12万件の予約がありました。半分はスマートフォンからです。
+なな なるほど…!
+Iさん 夜の9時を過ぎてから予約される方も多いんです。
+こう 予約した本はどこで受け取れますか?
+Kさん 区内の16か所の図書館のどこでも受け取れます。
+なな 便利ですね!
+こう 最後に一言お願いします。
+Iさん ぜひ図書館に足を運んでください。
 """
 
 
@@ -107,14 +127,54 @@ def test_anchors_are_unique_in_the_article_and_free_of_link_markers(seed_article
     assert passage_starting(make_passages(seed_article), "世田谷区DX推進方針🔗").anchor == "世田谷区DX推進方針"
 
 
-def test_two_staff_answering_one_question_both_quote_it() -> None:
+def test_two_staff_answering_one_question_are_one_exchange_crediting_both() -> None:
     article = parse_article(TWO_STAFF_ONE_QUESTION, "hoiku")
     exchanges = [p for p in make_passages(article) if p.kind == "exchange"]
-    assert [(p.speaker, p.question) for p in exchanges] == [
-        ("Kさん", "お二人はどんなお仕事をしていますか?"),
-        ("Sさん", "お二人はどんなお仕事をしていますか?"),
+    assert [(p.speaker, p.question, p.text) for p in exchanges] == [
+        ("Kさん、Sさん", "お二人はどんなお仕事をしていますか?",
+         "保育園の入園の調整をしています。\nSさん 私は園の施設の管理を担当しています。"),
     ]
     assert not any("ありがとうございました" in p.text for p in make_passages(article))
+
+
+def test_short_turns_and_reactions_answering_one_question_are_one_verbatim_exchange() -> None:
+    article = parse_article(SEVERAL_STAFF, "toshokan")
+    answer = passage_starting(make_passages(article), "そうですね、とても増えました。")
+    assert answer.speaker == "Iさん、Kさん"
+    assert answer.question == "本の予約は、どれくらい使われていますか?"
+    assert answer.text == SEVERAL_STAFF[SEVERAL_STAFF.index("そうですね") : SEVERAL_STAFF.index("多いんです。") + 6]
+    assert answer.text == article.source[answer.start : answer.end]
+    assert answer.section == "予約の仕組み"
+
+
+def test_a_short_remark_never_stands_alone_beside_the_real_answer() -> None:
+    passages = make_passages(parse_article(SEVERAL_STAFF, "toshokan"))
+    assert not any(p.text in ("そうですね、とても増えました。", "夜の9時を過ぎてから予約される方も多いんです。")
+                   for p in passages)
+    assert sum("12万件" in p.text for p in passages) == 1
+
+
+def test_an_exchange_ends_where_the_interviewers_ask_something_new() -> None:
+    exchanges = [p for p in make_passages(parse_article(SEVERAL_STAFF, "toshokan")) if p.kind == "exchange"]
+    assert [(p.speaker, p.question) for p in exchanges] == [
+        ("Iさん、Kさん", "本の予約は、どれくらい使われていますか?"),
+        ("Kさん", "予約した本はどこで受け取れますか?"),
+        ("Iさん", "最後に一言お願いします。"),  # short, but a request: not a reaction
+    ]
+    assert exchanges[1].text == "区内の16か所の図書館のどこでも受け取れます。"  # "便利ですね!" is not quoted
+
+
+def test_a_one_turn_exchange_keeps_the_id_it_had_before_answers_were_grouped(seed_article: Article) -> None:
+    staff = [turn for turn in seed_article.turns if turn.role == "staff"]
+    exchanges = [p for p in make_passages(seed_article) if p.kind == "exchange"]
+    assert [p.id for p in exchanges] == [passage_id(seed_article.id, t.start, t.text) for t in staff]
+
+
+def test_a_grouped_exchange_keeps_its_id_when_a_later_answer_is_edited() -> None:
+    before = make_passages(parse_article(SEVERAL_STAFF, "toshokan"))
+    after = make_passages(parse_article(SEVERAL_STAFF.replace("16か所", "17か所"), "toshokan"))
+    assert after[1].id == before[1].id and after[1].text == before[1].text
+    assert passage_starting(after, "区内の17か所").id != passage_starting(before, "区内の16か所").id
 
 
 def test_a_passage_survives_a_round_trip_through_a_dict(seed_article: Article) -> None:
