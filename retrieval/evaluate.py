@@ -104,31 +104,37 @@ class Fitted:
 
 
 def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: list[dict],
-                    source: str = "") -> Fitted:
+                    source: str = "", more: list[tuple[Retriever, list[dict], list[dict]]] = ()) -> Fitted:
     """Fit the abstention model on questions about the indexed articles (with and without answers).
 
+    ``more`` adds (retriever, answerable, unanswerable) groups of other indexes (e.g. the shipped
+    article alone and many articles together, so that the signals are seen at both corpus sizes).
     Features are those of the first-ranked hit; the leave-one-out figures judge each question as
     ``search()`` decides (the best probability among the first hits).
     """
-    if not questions or not unanswerable:
+    groups = [(retriever, questions, unanswerable), *more]
+    if any(not q or not u for _, q, u in groups):
         raise RetrievalError("calibrating needs both answerable and unanswerable questions")
-    firsts = []
-    for row in questions + unanswerable:
-        scored = retriever.features(row["q"])[:ANSWER_WINDOW]
-        firsts.append(np.array([s.features for s in scored]) if scored else None)
-    keep = [i for i, f in enumerate(firsts) if f is not None]
-    y_all = np.array([1.0] * len(questions) + [0.0] * len(unanswerable))
-    x = np.array([firsts[i][0] for i in keep])
-    y = y_all[keep]
+    firsts, labels = [], []
+    for searcher, answerable, declined in groups:
+        for label, rows in ((1.0, answerable), (0.0, declined)):
+            for row in rows:
+                scored = searcher.features(row["q"])[:ANSWER_WINDOW]
+                if scored:
+                    firsts.append(np.array([s.features for s in scored]))
+                    labels.append(label)
+    x = np.array([f[0] for f in firsts])
+    y = np.array(labels)
     abstained = []
     for j in range(len(x)):
         mask = np.arange(len(x)) != j
         bias, weights = fit(x[mask], y[mask])
-        abstained.append((1 / (1 + np.exp(-(bias + firsts[keep[j]] @ weights)))).max() < 0.5)
+        abstained.append((1 / (1 + np.exp(-(bias + firsts[j] @ weights)))).max() < 0.5)
     abstained = np.array(abstained)
     bias, weights = fit(x, y)
     calibration = Calibration(bias, tuple(float(w) for w in weights), fitted_on={
-        "source": source or "python -m retrieval calibrate", "answerable": len(questions),
-        "unanswerable": len(unanswerable), "articles": sorted(retriever.data.articles)})
-    return Fitted(calibration, len(questions), len(unanswerable),
+        "source": source or "python -m retrieval calibrate", "answerable": int(y.sum()),
+        "unanswerable": int(len(y) - y.sum()),
+        "articles": sorted({a for searcher, _, _ in groups for a in searcher.data.articles})})
+    return Fitted(calibration, int(y.sum()), int(len(y) - y.sum()),
                   float(abstained[y == 1].mean()), float(abstained[y == 0].mean()))

@@ -26,6 +26,11 @@ very just also any some all each every much many more most other such only own s
 up down out off again once get got make made tell let know please want need like say said one ones thing things way
 something anything anyone someone s t e g etc esp oneself ward setagaya city office japan japanese
 """.split())
+# Japanese words that any question may use (Sudachi's normalised forms): not a topic.
+JAPANESE_COMMON = frozenset("""
+為る 居る 有る 成る 出来る 此の 其の 彼の 何 何か 何処 どんな どういう 如何 どう どの どれ 何回 回 目 事 物 方 所 時
+思う 言う 見る 知る 教える 良い 使う 出る 行く 来る 呉れる 貰う 遣る 今 人 区 的 等 方法 仕方 ください 下さる
+""".split())
 SQL_CHUNK = 400
 # Long dictionary explanations ("to do something carefully for a long time") are not translations;
 # only their first words are kept.
@@ -84,6 +89,6 @@ def coverage(question: str, english: bool, tokenize: Callable[[str], list[str]],
         words = english_words(question)
         covered = [any(form in glosses or form in vocabulary for form in word_forms(w)) for w in words]
     else:
-        words = tokenize(question)
+        words = [w for w in tokenize(question) if w not in JAPANESE_COMMON]
         covered = [w in vocabulary for w in words]
     return sum(covered) / len(covered) if covered else 1.0

@@ -53,10 +53,25 @@ def test_every_quote_is_verbatim_from_the_article(
 
 
 @pytest.mark.parametrize("question", [*QUESTIONS, "今日のおすすめの映画は？"])
-def test_scores_are_probabilities_that_never_rise_down_the_list(fake_retriever: Retriever, question: str) -> None:
-    scores = [hit["score"] for hit in fake_retriever.search(question, k=20).to_dict()["hits"]]
-    assert all(0.0 <= score <= 1.0 for score in scores)
-    assert scores == sorted(scores, reverse=True)
+def test_each_hit_shows_its_own_probability(fake_retriever: Retriever, question: str) -> None:
+    hits = fake_retriever.search(question, k=20).hits
+    own = {fake_retriever.data.passages[s.passage].id: s.probability for s in fake_retriever.features(question)}
+    assert all(0.0 <= hit.score <= 1.0 for hit in hits)
+    assert [hit.score for hit in hits] == [own[hit.id] for hit in hits]  # no score lent from another rank
+
+
+@pytest.mark.parametrize("question", QUESTIONS[:3])
+def test_a_content_question_is_answered_by_staff_never_by_the_intro(fake_retriever: Retriever, question: str) -> None:
+    hits = fake_retriever.search(question, k=20).hits
+    assert hits and all(hit.kind == "exchange" for hit in hits)
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)  # same question, so the probability follows the ranking
+
+
+def test_a_question_about_the_article_itself_gets_its_intro(fake_retriever: Retriever) -> None:
+    hit = fake_retriever.search("この記事でインタビューしているのは誰？").hits[0]
+    assert hit.kind == "narration"
+    assert "「りお」「さとぽん」「ゆー」" in hit.text
 
 
 def test_each_hit_links_to_its_words_in_the_article(fake_retriever: Retriever, article_source: str) -> None:
@@ -71,7 +86,8 @@ def test_each_hit_links_to_its_words_in_the_article(fake_retriever: Retriever, a
 @pytest.mark.parametrize("k", [1, 3, 5, 20])
 def test_k_is_the_number_of_hits(fake_retriever: Retriever, k: int) -> None:
     hits = fake_retriever.search("DX推進担当課はいつ発足しましたか", k=k).hits
-    assert len(hits) == min(k, len(fake_retriever.data.passages))
+    exchanges = [p for p in fake_retriever.data.passages if p.kind == "exchange"]
+    assert len(hits) == min(k, len(exchanges))
     assert len({hit.id for hit in hits}) == len(hits)
 
 
