@@ -96,6 +96,18 @@ def _sudachi_tokens(text: str) -> list[str]:
     return tokens
 
 
+def word_ends(text: str) -> list[int]:
+    """Offsets in ``text`` where a word ends (SudachiPy, mode C: the longest units), ascending.
+
+    Browsers match a text fragment only when it ends at a word boundary; ending where Sudachi's
+    longest unit ends keeps the fragment from stopping inside a word (…デジ, …DX推進リ).
+    """
+    from sudachipy import SplitMode
+
+    # Sudachi's offsets are in characters of the text it was given: tokenize the text as is.
+    return sorted({m.end() for m in _sudachi().tokenize(text, SplitMode.C)} - {0})
+
+
 def _bigram_tokens(text: str) -> list[str]:
     compact = PUNCT.sub("", normalize(text))
     if len(compact) < 2:
