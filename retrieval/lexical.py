@@ -108,6 +108,22 @@ def word_ends(text: str) -> list[int]:
     return sorted({m.end() for m in _sudachi().tokenize(text, SplitMode.C)} - {0})
 
 
+def noun_phrases(text: str) -> list[str]:
+    """Runs of consecutive nouns in ``text``, as written (e.g. 「DX推進リーダー」 in 「DX推進リーダーって何?」)."""
+    from sudachipy import SplitMode
+
+    phrases, current = [], ""
+    for morpheme in _sudachi().tokenize(text, SplitMode.C):
+        pos = morpheme.part_of_speech()
+        if pos[0] == "名詞" and pos[1] != "代名詞" or (current and pos[0] == "接尾辞"):
+            current += morpheme.surface()
+        else:
+            if current:
+                phrases.append(current)
+            current = ""
+    return [*phrases, current] if current else phrases
+
+
 def _bigram_tokens(text: str) -> list[str]:
     compact = PUNCT.sub("", normalize(text))
     if len(compact) < 2:

@@ -28,13 +28,11 @@ from retrieval import (
     is_english,
 )
 
-from .cards import RELATED, articles_html, render_answer, render_message, render_question
+from .cards import INTRO, RELATED, TITLE, articles_html, render_answer, render_message, render_question
 
 log = logging.getLogger(__name__)
 
-TITLE = "せたがやDXインタビュー Q&A"
-DESCRIPTION = ("世田谷区 DX推進担当課の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます"
-               "(文章は生成しません)。部署の成り立ち、DX推進リーダー、コロナ禍のオンライン化、デジタル人材などについて聞けます。")
+DESCRIPTION = INTRO + "部署の成り立ち、DX推進リーダー、コロナ禍のオンライン化、デジタル人材などについて聞けます。"
 CSS = """
 .card { padding: 2px 2px; }
 .card blockquote { margin: 0 0 10px; padding: 2px 0 2px 12px; border-left: 4px solid #2b7a78;
@@ -44,6 +42,8 @@ CSS = """
 .card details { margin-top: 10px; border-top: 1px dashed var(--border-color-primary); padding-top: 6px; }
 .card details summary { cursor: pointer; font-weight: 600; }
 .card .related-answer { margin-top: 12px; }
+.card .read-as { font-size: 0.88em; color: var(--body-text-color-subdued); margin: 0 0 6px; }
+.card .match-low { color: var(--body-text-color-subdued); }
 @media (max-width: 640px) {
   #intro h1 { font-size: 1.4em; margin-bottom: 4px; }
   #intro p { font-size: 0.9em; }
@@ -111,8 +111,12 @@ class Turn:
     suggestions: tuple[str, ...] = ()  # questions the articles answer, offered when this one is not
 
 
-def respond(ctx: Context, question: object, previous: str | None = None) -> Turn:
-    """The reply to a question (a follow-up is read after ``previous``). Never raises."""
+def respond(ctx: Context, question: object, previous: str | None = None, listed: bool = True) -> Turn:
+    """The reply to a question (a follow-up is read after ``previous``). Never raises.
+
+    ``listed``: a "not found" card lists the questions it suggests (the /chat API); the page shows
+    them as buttons instead (``listed=False``).
+    """
     english = isinstance(question, str) and is_english(question)
     try:
         found = answer(ctx.retriever, question, previous, k=1 + RELATED)
@@ -129,7 +133,8 @@ def respond(ctx: Context, question: object, previous: str | None = None) -> Turn
             log.warning("%s", error)
     shown = tuple(hit.id for hit in found.hits[: 1 + RELATED]) if found.answered else ()
     offered = ctx.examples if not found.answered or not found.hits else ()  # the ones the card lists
-    return Turn(render_answer(found, ctx.examples), found.searched, shown, found.answered, offered)
+    html = render_answer(found, ctx.examples, listed)
+    return Turn(html, found.searched, shown, found.answered, offered)
 
 
 def new_state() -> dict:
@@ -144,7 +149,7 @@ def on_ask(ctx: Context, message: object, history: list | None, state: dict | No
     Chatbot shows as buttons under the newest reply); a click comes back through ``on_ask``.
     """
     state = state or new_state()
-    turn = respond(ctx, message, state.get("previous"))
+    turn = respond(ctx, message, state.get("previous"), listed=False)
     reply: dict = {"role": "assistant", "content": turn.html}
     if turn.suggestions:
         reply["options"] = [{"value": q} for q in turn.suggestions]
