@@ -143,6 +143,10 @@
         return card;
       }
       const card = el("div", { class: "card answer" }, ...readAs, quote(hits[0]));
+      if (typeof data.query === "string") {
+        const share = new URL(`a?${new URLSearchParams({ q: data.query })}`, script.src).href;
+        card.append(el("p", { class: "meta share" }, el("a", { href: share, target: "_blank", rel: "noopener" }, TEXT.permalink)));
+      }
       const more = hits.slice(1, 1 + LIMITS.related)
         .filter((h) => typeof h.score === "number" && h.score >= LIMITS.related_min_score);
       if (more.length) card.append(el("details", {}, el("summary", {}, `${TEXT.related} (${more.length})`), ...more.map(quote)));

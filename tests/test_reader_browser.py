@@ -119,3 +119,16 @@ def test_the_japanese_page_has_no_english_gradio_footer(browser: object, server:
     assert "Use via API" not in page.locator("body").inner_text()
     page.screenshot(path=SCREENSHOTS / "reader-phone-start.png", full_page=True)
     page.close()
+
+
+def test_an_answers_permalink_opens_the_page_on_that_answer(browser: object, server: str) -> None:
+    page = open_page(browser, server, "phone")
+    reply = ask(page, "OCRって何？")
+    link = reply.locator(".share a")
+    href, cited = link.get_attribute("href"), reply.locator(".source a").first.get_attribute("href")
+    assert href.startswith("a?q=")
+    page.goto(server + href)  # as a reader following the link from a note article
+    page.wait_for_selector(f"{BOTS} blockquote.quote")
+    assert page.locator("#chat [data-testid='user']").first.inner_text().strip() == "OCRって何？"
+    assert page.locator(f"{BOTS} .source a").first.get_attribute("href") == cited
+    page.close()

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from types import MappingProxyType
+from urllib.parse import urlencode
 
 from retrieval import MAX_QUESTION_CHARS, Answer, Retriever, as_on_page
 
@@ -32,6 +33,7 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "open": "DXについて質問する", "title": TITLE, "close": "閉じる", "intro": INTRO, "label": "質問",
         "placeholder": "例: DX推進リーダーって何をする人?", "send": "質問する", "searching": "検索しています…",
         "rate_limited": "短い時間に質問が続きました。少し待ってからもう一度お試しください。",
+        "permalink": "この回答へのリンク",
         "empty": "質問を入力してください。",
         "too_long": f"質問が長すぎます。{MAX_QUESTION_CHARS}文字以内で入力してください。",
         "no_words": "文字で質問してください(絵文字や記号だけでは検索できません)。",
@@ -47,6 +49,7 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "open": "Ask about DX", "title": TITLE, "close": "Close", "intro": INTRO, "label": "Question",
         "placeholder": "e.g. What does a DX leader do?", "send": "Ask", "searching": "Searching…",
         "rate_limited": "Too many questions in a short time. Please wait a moment and try again.",
+        "permalink": "Link to this answer",
         "empty": "Please type a question.",
         "too_long": f"The question is too long. Please keep it under {MAX_QUESTION_CHARS} characters.",
         "no_words": "Please ask with words (emoji or symbols alone cannot be searched).",
@@ -111,7 +114,14 @@ def render_answer(answer_: Answer, examples: Sequence[str], listed: bool = True)
     related = "".join(f'<div class="related-answer">{_quote(answer_, i, words)}</div>' for i in more)
     if related:
         related = f'<details class="related"><summary>{words["related"]} ({len(more)})</summary>{related}</details>'
-    return f'<div class="card answer">{read_as}{_quote(answer_, 0, words)}{related}</div>'
+    share = (f'<div class="meta share"><a href="{escape(permalink_path(answer_.searched), quote=True)}" '
+             f'target="_blank" rel="noopener">{words["permalink"]}</a></div>')
+    return f'<div class="card answer">{read_as}{_quote(answer_, 0, words)}{share}{related}</div>'
+
+
+def permalink_path(question: str) -> str:
+    """The answer's permalink relative to the app (``a?q=...``; web/share.py serves it)."""
+    return f"a?{urlencode({'q': question})}"
 
 
 def widget_config(examples: Sequence[str]) -> dict:

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from retrieval import QueryError, answer, as_on_page
 
-from .cards import INTRO, LABELS, TITLE, widget_config
+from .cards import INTRO, LABELS, TITLE, permalink_path, widget_config
 
 if TYPE_CHECKING:
     from .page import Context
@@ -45,7 +45,7 @@ def base_url(request: Request) -> str:
 
 def permalink(base: str, question: str) -> str:
     """The stable address of the answer to ``question``."""
-    return f"{base}a?{urlencode({'q': question})}"
+    return base + permalink_path(question)
 
 
 def question_of(url: str, base: str) -> str | None:
