@@ -21,6 +21,7 @@ import numpy as np
 
 from .citation import Segment, highlight
 from .errors import QueryError
+from .lexical import noun_phrases
 from .retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_question
 from .search import english_share
 
@@ -41,6 +42,7 @@ ENGLISH_POINTING = {"it", "its", "that", "this", "they", "them", "those", "these
 ENGLISH_BARE = re.compile(r"(?:why|when|who|what|where|how|which|since|else|more|details?|about|and|so|exactly|"
                           r"for|example|long|much|many|the|did|does|do|is|was|are|were|start|started|\s)+")
 EXAMPLE_MAX_CHARS = 40
+CONTEXT_MAX_CHARS = 30
 OPENERS = re.compile(r"^(?:まず|次に|では|さて|ところで|そういえば)、")
 
 
@@ -85,6 +87,27 @@ class Answer:
     searched: str  # what was searched: the question, in context when it is a follow-up
     result: SearchResult
     quotes: tuple[tuple[Segment, ...], ...]  # one per hit, same order
+    context: str = ""  # the earlier question this one was read after; "" when it stands alone
+
+    @property
+    def read_as(self) -> str:
+        """What a follow-up was taken to be about, for telling the reader; "" when not a follow-up.
+
+        The longest run of nouns in the earlier question (「DX推進リーダー」), else that question.
+        """
+        if not self.context:
+            return ""
+        phrases = [] if is_english(self.context) else noun_phrases(self.context)
+        topic = max(phrases, key=len) if phrases else self.context.strip()
+        return topic if len(topic) <= CONTEXT_MAX_CHARS else topic[: CONTEXT_MAX_CHARS - 1] + "…"
+
+    def to_dict(self) -> dict:
+        """The result's JSON plus, per hit, its quote as segments (``marked``: the sentences that answer)
+        and, for a follow-up, what it was read as (``read_as``)."""
+        data = self.result.to_dict()
+        for hit, segments in zip(data["hits"], self.quotes, strict=True):
+            hit["quote"] = [{"text": s.text, "marked": s.marked} for s in segments]
+        return {"asked": self.question, **data, "read_as": self.read_as}
 
     @property
     def answered(self) -> bool:
@@ -112,7 +135,8 @@ def answer(retriever: Retriever, question: object, previous: str | None = None, 
     tokens = retriever.data.lexical.tokens
     quotes = tuple(highlight(hit.text, searched, _similarity(retriever, hit.id, query), tokens)
                    for hit in result.hits)
-    return Answer(question=question, searched=searched, result=result, quotes=quotes)
+    context = previous.strip() if previous and searched != question else ""
+    return Answer(question=question, searched=searched, result=result, quotes=quotes, context=context)
 
 
 def _similarity(retriever: Retriever, passage_id: str, query: np.ndarray) -> Callable[[list[str]], list[float]]:

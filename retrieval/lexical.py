@@ -96,6 +96,34 @@ def _sudachi_tokens(text: str) -> list[str]:
     return tokens
 
 
+def word_ends(text: str) -> list[int]:
+    """Offsets in ``text`` where a word ends (SudachiPy, mode C: the longest units), ascending.
+
+    Browsers match a text fragment only when it ends at a word boundary; ending where Sudachi's
+    longest unit ends keeps the fragment from stopping inside a word (…デジ, …DX推進リ).
+    """
+    from sudachipy import SplitMode
+
+    # Sudachi's offsets are in characters of the text it was given: tokenize the text as is.
+    return sorted({m.end() for m in _sudachi().tokenize(text, SplitMode.C)} - {0})
+
+
+def noun_phrases(text: str) -> list[str]:
+    """Runs of consecutive nouns in ``text``, as written (e.g. 「DX推進リーダー」 in 「DX推進リーダーって何?」)."""
+    from sudachipy import SplitMode
+
+    phrases, current = [], ""
+    for morpheme in _sudachi().tokenize(text, SplitMode.C):
+        pos = morpheme.part_of_speech()
+        if pos[0] == "名詞" and pos[1] != "代名詞" or (current and pos[0] == "接尾辞"):
+            current += morpheme.surface()
+        else:
+            if current:
+                phrases.append(current)
+            current = ""
+    return [*phrases, current] if current else phrases
+
+
 def _bigram_tokens(text: str) -> list[str]:
     compact = PUNCT.sub("", normalize(text))
     if len(compact) < 2:

@@ -28,6 +28,14 @@ from .store import ArticleInfo, IndexData, load_generation, load_index
 MAX_QUESTION_CHARS = 500
 MAX_K = 20
 Progress = Callable[[str], None]
+# The match level a reader sees, from a hit's calibrated probability: the one place it is decided
+# (the page, /embed and the widget all show the level the API gives).
+MATCH_LEVELS: tuple[tuple[float, str], ...] = ((0.8, "high"), (0.5, "mid"), (0.0, "low"))
+
+
+def match_level(score: float) -> str:
+    """``"high"``, ``"mid"`` or ``"low"`` for a calibrated probability (see ``MATCH_LEVELS``)."""
+    return next((level for floor, level in MATCH_LEVELS if score >= floor), "low")
 
 
 @dataclass(frozen=True)
@@ -46,12 +54,19 @@ class Hit:
     url: str
     department: str
     kind: str
+    published: str | None = None  # the article's date, when known (e.g. "2024-03-15")
+
+    @property
+    def level(self) -> str:
+        return match_level(self.score)
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "score": round(self.score, 4), "text": self.text, "speaker": self.speaker,
+            "id": self.id, "score": round(self.score, 4), "level": self.level, "text": self.text,
+            "speaker": self.speaker, "department": self.department, "kind": self.kind,
             "question": self.question, "section": self.section,
-            "article": {"title": self.article_title, "url": self.article_url}, "url": self.url,
+            "article": {"title": self.article_title, "url": self.article_url, "published": self.published},
+            "url": self.url,
         }
 
 
@@ -171,7 +186,7 @@ class Retriever:
             question=passage.question, section=passage.section, article_id=article.id,
             article_title=article.title, article_url=article.url,
             url=passage_url(article.url, passage.anchor), department=article.department,
-            kind=passage.kind,
+            kind=passage.kind, published=article.published,
         )
 
     @property

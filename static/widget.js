@@ -7,7 +7,9 @@
  * styles (open, so that tests and assistive tools can reach it; closing it would add no security),
  * the DOM is built with createElement/textContent only (never innerHTML), no global names are
  * added, and nothing is stored (no cookies, no localStorage). /embed loads this script
- * with data-mode="embed": the panel then fills the page and there is no button.
+ * with data-mode="embed": the panel then fills the page and there is no button (and /embed?q=... asks on
+ * load). The labels, limits and example questions come from HOST/api/card (web/cards.py), so the
+ * widget shows the same card as the chat page.
  */
 (() => {
   "use strict";
@@ -15,30 +17,8 @@
   if (!script || !script.src || document.querySelector("[data-dxqa-widget]")) return;
 
   const API = new URL("api/ask", script.src).href;
+  const CARD = new URL("api/card", script.src).href; // labels, limits and examples, defined once in Python
   const EMBED = script.getAttribute("data-mode") === "embed";
-  const K = 4; // the best answer and up to three related ones
-  const RELATED_MIN_SCORE = 0.25;
-  const MAX_CHARS = 500;
-  const TEXT = {
-    open: "DXについて質問する",
-    title: "せたがやDXインタビュー Q&A",
-    close: "閉じる",
-    intro: "世田谷区 DX推進担当課の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます(文章は生成しません)。",
-    label: "質問",
-    placeholder: "例: DX推進リーダーって何をする人?",
-    send: "質問する",
-    searching: "検索しています…",
-    asked: "聞き手の質問",
-    source: "出典",
-    narration: "記事本文",
-    related: "関連する回答",
-    notFound: "記事の中には、この質問に答えている箇所が見つかりませんでした。",
-    empty: "質問を入力してください。",
-    too_long: `質問が長すぎます。${MAX_CHARS}文字以内で入力してください。`,
-    no_words: "文字で質問してください(絵文字や記号だけでは検索できません)。",
-    rate_limited: "短い時間に質問が続きました。少し待ってからもう一度お試しください。",
-    failed: "申し訳ありません。いまは回答を表示できません。しばらくしてからもう一度お試しください。",
-  };
   const CSS = `
     *, *::before, *::after { box-sizing: border-box; }
     [hidden] { display: none !important; }
@@ -70,6 +50,12 @@
     .card { padding: 10px 12px; border: 1px solid #d0d7de; border-radius: 8px; background: #fff; }
     .card p { margin: 0; }
     .status { color: #57606a; font-size: 13px; }
+    mark { background: #fff1a8; color: inherit; padding: 0 1px; }
+    .read-as { font-size: 12px; color: #57606a; margin: 0 0 6px; }
+    .suggestions { display: flex; flex-direction: column; gap: 6px; margin-top: 6px; }
+    .suggestion { text-align: left; padding: 6px 10px; border: 1px solid #d0d7de; border-radius: 8px;
+                  background: #fff; cursor: pointer; }
+    .suggestion:hover { border-color: #2b7a78; }
     blockquote { margin: 0 0 8px; padding: 2px 0 2px 10px; border-left: 4px solid #2b7a78;
                  white-space: pre-wrap; overflow-wrap: anywhere; }
     .meta { margin: 2px 0; font-size: 13px; color: #57606a; overflow-wrap: anywhere; }
@@ -108,107 +94,167 @@
     return el("a", { href: target.href, target: "_blank", rel: "noopener noreferrer" }, text(title) || target.href);
   }
 
-  function quote(hit) {
-    const article = hit.article && typeof hit.article === "object" ? hit.article : {};
-    const parts = [el("blockquote", {}, onPage(hit.text)), el("p", { class: "meta who" }, `— ${text(hit.speaker) || TEXT.narration}`)];
-    if (text(hit.question)) parts.push(el("p", { class: "meta asked" }, `${TEXT.asked}: 「${onPage(hit.question)}」`));
-    parts.push(el("p", { class: "meta source" }, `${TEXT.source}: `, link(hit.url, article.title)));
-    return el("div", { class: "quote" }, ...parts);
-  }
+  function start(config) {
+    const TEXT = config.labels;
+    const LIMITS = config.limits;
+    const EXAMPLES = Array.isArray(config.examples) ? config.examples.filter((q) => typeof q === "string") : [];
+    const label = (key, values = {}) => text(TEXT[key]).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 
-  function message(words, kind = "message") {
-    return el("div", { class: `card ${kind}` }, el("p", {}, words));
-  }
-
-  function answerCard(data) {
-    const hits = Array.isArray(data.hits) ? data.hits.filter((h) => h && typeof h === "object") : [];
-    if (data.answered !== true || !hits.length) return message(TEXT.notFound, "not-found");
-    const card = el("div", { class: "card answer" }, quote(hits[0]));
-    const more = hits.slice(1).filter((h) => typeof h.score === "number" && h.score >= RELATED_MIN_SCORE);
-    if (more.length) card.append(el("details", {}, el("summary", {}, `${TEXT.related} (${more.length})`), ...more.map(quote)));
-    return card;
-  }
-
-  // -- the panel --------------------------------------------------------------------------------
-  const host = el("div", { "data-dxqa-widget": "" });
-  host.style.setProperty("all", "initial", "important"); // the host page's own rules do not reach in
-  const root = host.attachShadow({ mode: "open" });
-  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
-    root.adoptedStyleSheets = [sheet];
-  } else {
-    root.append(el("style", {}, CSS));
-  }
-
-  const log = el("div", { class: "log", role: "log", "aria-live": "polite" }, el("p", { class: "intro" }, TEXT.intro));
-  const input = el("input", { type: "text", maxlength: String(MAX_CHARS), "aria-label": TEXT.label,
-                              placeholder: TEXT.placeholder, enterkeyhint: "send", autocomplete: "off" });
-  const send = el("button", { type: "submit", class: "send" }, TEXT.send);
-  const form = el("form", {}, input, send);
-  const close = el("button", { type: "button", class: "close", "aria-label": TEXT.close, title: TEXT.close }, "×");
-  const header = el("header", {}, el("span", { class: "title" }, TEXT.title));
-  if (!EMBED) header.append(close);
-  const panel = el("section", { class: "panel", role: EMBED ? "region" : "dialog", "aria-label": TEXT.title },
-                   header, log, form);
-  const launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false" }, TEXT.open);
-  const frame = el("div", { class: EMBED ? "dxqa embed" : "dxqa", lang: "ja" }, panel);
-  if (!EMBED) {
-    panel.hidden = true;
-    frame.prepend(launcher);
-  }
-  root.append(frame);
-
-  function show(open) {
-    panel.hidden = !open;
-    launcher.setAttribute("aria-expanded", String(open));
-    (open ? input : launcher).focus();
-  }
-
-  launcher.addEventListener("click", () => show(panel.hidden));
-  close.addEventListener("click", () => show(false));
-  panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !EMBED) show(false);
-  });
-
-  function add(node) {
-    log.append(node);
-    log.scrollTop = log.scrollHeight;
-    return node;
-  }
-
-  let busy = false;
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const question = input.value.trim();
-    if (busy) return;
-    if (!question) {
-      add(message(TEXT.empty));
-      return;
+    function date(published) {
+      const found = /^(\d{4})-(\d{2})-(\d{2})/.exec(text(published));
+      return found ? label("published", { year: found[1], month: Number(found[2]), day: Number(found[3]) }) : "";
     }
-    busy = true;
-    send.disabled = true;
-    add(el("p", { class: "user" }, question));
-    input.value = "";
-    const waiting = add(el("p", { class: "status" }, TEXT.searching));
-    let reply;
-    try {
-      const url = `${API}?${new URLSearchParams({ q: question, k: String(K) })}`;
-      const response = await fetch(url, { credentials: "omit", headers: { Accept: "application/json" } });
-      const data = await response.json().catch(() => null);
-      if (response.ok && data && typeof data === "object") reply = answerCard(data);
-      else if (response.status === 429) reply = message(TEXT.rate_limited);
-      else reply = message(TEXT[data && ["empty", "too_long", "no_words"].includes(data.error) ? data.error : "failed"]);
-    } catch (_) {
-      reply = message(TEXT.failed);
-    }
-    waiting.remove();
-    add(reply);
-    busy = false;
-    send.disabled = false;
-    input.focus();
-  });
 
-  if (document.body) document.body.append(host);
-  else document.addEventListener("DOMContentLoaded", () => document.body.append(host), { once: true });
+    function quote(hit) {
+      const article = hit.article && typeof hit.article === "object" ? hit.article : {};
+      const segments = Array.isArray(hit.quote) ? hit.quote : [{ text: hit.text, marked: false }];
+      const body = el("blockquote", {}, ...segments.map((s) => (s && s.marked ? el("mark", {}, onPage(s.text)) : onPage(s && s.text))));
+      const speaker = text(hit.speaker) || TEXT.narration;
+      const where = hit.kind === "narration" ? (hit.speaker ? `(${TEXT.narration})` : "")
+        : (text(hit.department) ? `(${text(hit.department)})` : "");
+      const parts = [body, el("p", { class: "meta who" }, `— ${speaker}${where}`)];
+      if (text(hit.question)) parts.push(el("p", { class: "meta asked" }, `${TEXT.asked}: 「${onPage(hit.question)}」`));
+      const when = date(article.published);
+      parts.push(el("p", { class: "meta source" }, `${TEXT.source}: `, link(hit.url, article.title), when ? ` (${when})` : ""));
+      const level = ["high", "mid", "low"].includes(hit.level) ? hit.level : "low";
+      const percent = typeof hit.score === "number" ? ` (${Math.round(hit.score * 100)}%)` : "";
+      parts.push(el("p", { class: `meta match match-${level}` }, `${TEXT.match}: ${TEXT[level]}${percent}`));
+      return el("div", { class: "quote" }, ...parts);
+    }
+
+    function message(words, kind = "message") {
+      return el("div", { class: `card ${kind}` }, el("p", {}, words));
+    }
+
+    function suggestions(questions) {
+      return el("div", { class: "suggestions" }, ...questions.map((q) => {
+        const button = el("button", { type: "button", class: "suggestion" }, q);
+        button.addEventListener("click", () => ask(q));
+        return button;
+      }));
+    }
+
+    function answerCard(data) {
+      const hits = Array.isArray(data.hits) ? data.hits.filter((h) => h && typeof h === "object") : [];
+      const readAs = text(data.read_as) ? [el("p", { class: "read-as" }, label("read_as", { topic: data.read_as }))] : [];
+      if (data.answered !== true || !hits.length) {
+        const card = el("div", { class: "card not-found" }, ...readAs, el("p", {}, el("b", {}, TEXT.not_found)));
+        if (EXAMPLES.length) card.append(el("p", {}, TEXT.try), suggestions(EXAMPLES));
+        return card;
+      }
+      const card = el("div", { class: "card answer" }, ...readAs, quote(hits[0]));
+      if (typeof data.query === "string") {
+        const share = new URL(`a?${new URLSearchParams({ q: data.query })}`, script.src).href;
+        card.append(el("p", { class: "meta share" }, el("a", { href: share, target: "_blank", rel: "noopener" }, TEXT.permalink)));
+      }
+      const more = hits.slice(1, 1 + LIMITS.related)
+        .filter((h) => typeof h.score === "number" && h.score >= LIMITS.related_min_score);
+      if (more.length) card.append(el("details", {}, el("summary", {}, `${TEXT.related} (${more.length})`), ...more.map(quote)));
+      return card;
+    }
+
+    // -- the panel ------------------------------------------------------------------------------
+    const host = el("div", { "data-dxqa-widget": "" });
+    host.style.setProperty("all", "initial", "important"); // the host page's own rules do not reach in
+    const root = host.attachShadow({ mode: "open" });
+    if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.append(el("style", {}, CSS));
+    }
+
+    const welcome = el("div", { class: "welcome" }, el("p", { class: "intro" }, TEXT.intro));
+    if (EXAMPLES.length) welcome.append(el("p", { class: "intro" }, TEXT.examples), suggestions(EXAMPLES));
+    const log = el("div", { class: "log", role: "log", "aria-live": "polite" }, welcome);
+    const input = el("input", { type: "text", maxlength: String(LIMITS.max_chars), "aria-label": TEXT.label,
+                                placeholder: TEXT.placeholder, enterkeyhint: "send", autocomplete: "off" });
+    const send = el("button", { type: "submit", class: "send" }, TEXT.send);
+    const form = el("form", {}, input, send);
+    const close = el("button", { type: "button", class: "close", "aria-label": TEXT.close, title: TEXT.close }, "×");
+    const header = el("header", {}, el("span", { class: "title" }, TEXT.title));
+    if (!EMBED) header.append(close);
+    const panel = el("section", { class: "panel", role: EMBED ? "region" : "dialog", "aria-label": TEXT.title },
+                     header, log, form);
+    const launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false" }, TEXT.open);
+    const frame = el("div", { class: EMBED ? "dxqa embed" : "dxqa", lang: "ja" }, panel);
+    if (!EMBED) {
+      panel.hidden = true;
+      frame.prepend(launcher);
+    }
+    root.append(frame);
+
+    function show(open) {
+      panel.hidden = !open;
+      launcher.setAttribute("aria-expanded", String(open));
+      (open ? input : launcher).focus();
+    }
+
+    launcher.addEventListener("click", () => show(panel.hidden));
+    close.addEventListener("click", () => show(false));
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !EMBED) show(false);
+    });
+
+    function add(node) {
+      log.append(node);
+      return node;
+    }
+
+    let busy = false;
+    let previous = null; // what the last question searched: a follow-up is read after it
+
+    async function ask(question) {
+      if (busy) return;
+      if (!question) {
+        add(message(TEXT.empty));
+        return;
+      }
+      busy = true;
+      send.disabled = true;
+      const asked = add(el("p", { class: "user" }, question));
+      input.value = "";
+      const waiting = add(el("p", { class: "status" }, TEXT.searching));
+      log.scrollTop = log.scrollHeight;
+      let reply;
+      try {
+        const params = { q: question, k: String(LIMITS.k) };
+        if (previous) params.prev = previous;
+        const response = await fetch(`${API}?${new URLSearchParams(params)}`,
+                                     { credentials: "omit", headers: { Accept: "application/json" } });
+        const data = await response.json().catch(() => null);
+        if (response.ok && data && typeof data === "object") {
+          reply = answerCard(data);
+          if (typeof data.query === "string") previous = data.query;
+        } else if (response.status === 429) reply = message(TEXT.rate_limited);
+        else reply = message(TEXT[data && ["empty", "too_long", "no_words"].includes(data.error) ? data.error : "failed"]);
+      } catch (_) {
+        reply = message(TEXT.failed);
+      }
+      waiting.remove();
+      add(reply);
+      log.scrollTop = asked.offsetTop - log.offsetTop - 8; // the reader's question at the top, the answer below
+      busy = false;
+      send.disabled = false;
+      input.focus();
+    }
+
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      ask(input.value.trim());
+    });
+
+    if (document.body) document.body.append(host);
+    else document.addEventListener("DOMContentLoaded", () => document.body.append(host), { once: true });
+    const given = EMBED ? new URLSearchParams(window.location.search).get("q") : null;
+    if (given && given.trim()) ask(given.trim().slice(0, LIMITS.max_chars)); // /embed?q=... asks on load
+  }
+
+  fetch(CARD, { credentials: "omit", headers: { Accept: "application/json" } })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((config) => {
+      if (config && config.labels && config.limits) start(config);
+    })
+    .catch(() => { /* the service cannot be reached: no widget rather than one that cannot answer */ });
 })();

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import app
-from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, LiveRetriever, Retriever, load_seeds
+from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, LiveRetriever, Retriever, answer, load_seeds
 from retrieval.retriever import MAX_K
 from web.api import MAX_BODY_BYTES
 
@@ -49,7 +49,8 @@ def assert_error(response: object, status: int, code: str) -> None:
 @pytest.mark.parametrize(("question", "k"), [(LEADER, 5), ("OCRって何？", 1), (UNANSWERABLE, 3), (LEADER, MAX_K)])
 def test_get_and_post_return_exactly_the_engines_json(client: TestClient, fake_retriever: Retriever,
                                                       question: str, k: int) -> None:
-    expected = fake_retriever.search(question, k=k).to_dict()
+    expected = answer(fake_retriever, question, k=k).to_dict()
+    assert expected["hits"] and all("".join(s["text"] for s in h["quote"]) == h["text"] for h in expected["hits"])
     got = client.get("/api/ask", params={"q": question, "k": k})
     posted = client.post("/api/ask", json={"q": question, "k": k})
     assert got.status_code == posted.status_code == 200
@@ -57,8 +58,25 @@ def test_get_and_post_return_exactly_the_engines_json(client: TestClient, fake_r
     assert got.headers["content-type"].startswith("application/json")
 
 
+def test_the_answer_carries_what_a_card_shows_highlight_department_level_date(client: TestClient) -> None:
+    hit = client.get("/api/ask", params={"q": LEADER, "k": 1}).json()["hits"][0]
+    assert hit["department"] == "DX推進担当部 DX推進担当課" and hit["kind"] == "exchange"
+    assert hit["level"] in ("high", "mid", "low") and "published" in hit["article"]
+    assert any(s["marked"] for s in hit["quote"]) and "".join(s["text"] for s in hit["quote"]) == hit["text"]
+
+
+def test_a_follow_up_is_read_after_prev_and_says_so(client: TestClient) -> None:
+    for response in (client.get("/api/ask", params={"q": "それはいつから?", "prev": LEADER}),
+                     client.post("/api/ask", json={"q": "それはいつから?", "prev": LEADER})):
+        body = response.json()
+        assert body["asked"] == "それはいつから?" and body["query"] == f"{LEADER} それはいつから?"
+        assert body["read_as"] == "DX推進リーダー"
+    alone = client.get("/api/ask", params={"q": "それはいつから?"}).json()
+    assert alone["read_as"] == "" and alone["query"] == "それはいつから?"
+
+
 def test_k_defaults_to_five(client: TestClient, fake_retriever: Retriever) -> None:
-    expected = fake_retriever.search(LEADER, k=5).to_dict()
+    expected = answer(fake_retriever, LEADER, k=5).to_dict()
     assert client.get("/api/ask", params={"q": LEADER}).json() == expected
     assert client.post("/api/ask", json={"q": LEADER}).json() == expected
 
@@ -67,11 +85,11 @@ def test_openapi_describes_the_engines_json(client: TestClient, fake_retriever: 
     spec = client.get("/api/openapi.json").json()
     assert set(spec["paths"]) == {"/api/ask"} and set(spec["paths"]["/api/ask"]) == {"get", "post"}
     schemas = spec["components"]["schemas"]
-    result = fake_retriever.search(LEADER, k=1).to_dict()
+    result = answer(fake_retriever, LEADER, k=1).to_dict()
     assert set(schemas["AskResponse"]["properties"]) == set(result)
     assert set(schemas["HitOut"]["properties"]) == set(result["hits"][0])
     assert set(schemas["ArticleRef"]["properties"]) == set(result["hits"][0]["article"])
-    assert [p["name"] for p in spec["paths"]["/api/ask"]["get"]["parameters"]] == ["q", "k"]
+    assert [p["name"] for p in spec["paths"]["/api/ask"]["get"]["parameters"]] == ["q", "k", "prev"]
     assert client.get("/docs").status_code == 404  # Swagger UI stays off (it would load scripts from a CDN)
 
 

@@ -96,6 +96,7 @@ def test_an_unanswered_reply_offers_the_example_questions_as_options_to_click(ct
     history, _, _ = on_ask(ctx, UNANSWERABLE, [], new_state())
     assert NOT_FOUND in history[-1]["content"]
     assert history[-1]["options"] == [{"value": q} for q in ctx.examples]
+    assert "<li>" not in history[-1]["content"]  # the buttons, not a second list of the same questions
     for question in (LEADER, "", "😀🎉👍"):  # an answer or a short message offers nothing
         history, _, _ = on_ask(ctx, question, [], new_state())
         assert "options" not in history[-1]
@@ -118,7 +119,8 @@ def test_html_in_an_offered_question_is_text_in_the_card_and_in_the_option(fake_
                                                                            store: FeedbackStore) -> None:
     planted = "<img src=x onerror=alert(1)>DX推進リーダーとは?"
     history, _, _ = on_ask(Context(fake_retriever, store, (planted,)), UNANSWERABLE, [], new_state())
-    assert "<img" not in history[-1]["content"] and html.escape(planted) in history[-1]["content"]
+    assert "<img" not in history[-1]["content"]
+    assert html.escape(planted) in respond(Context(fake_retriever, store, (planted,)), UNANSWERABLE).html
     assert history[-1]["options"] == [{"value": planted}]  # a value: Gradio shows it as text, never as markup
 
 

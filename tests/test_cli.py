@@ -73,7 +73,8 @@ def test_ask_json_prints_exactly_what_the_python_api_returns(cli_index: Path, ru
     assert printed == Retriever.load(cli_index).search(QUESTION, k=3).to_dict()
     assert list(printed) == ["query", "answered", "hits"]
     assert len(printed["hits"]) == 3
-    assert list(printed["hits"][0]) == ["id", "score", "text", "speaker", "question", "section", "article", "url"]
+    assert list(printed["hits"][0]) == ["id", "score", "level", "text", "speaker", "department", "kind", "question",
+                                        "section", "article", "url"]
     assert "DX推進リーダーを任命" in done.stdout  # Japanese as text, not \\u escapes
 
 

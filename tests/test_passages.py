@@ -4,7 +4,13 @@ that a citation link can land on."""
 
 from __future__ import annotations
 
-from retrieval import Article, Passage, make_passages, parse_article
+from pathlib import Path
+
+import pytest
+from conftest import ARTICLE, NEW_ARTICLE
+
+from retrieval import Article, Passage, load_article, make_passages, parse_article
+from retrieval.lexical import word_ends
 from retrieval.passages import passage_id
 
 TWO_STAFF_ONE_QUESTION = """\
@@ -125,6 +131,18 @@ def test_anchors_are_unique_in_the_article_and_free_of_link_markers(seed_article
         assert p.text.startswith(p.anchor)
     # this answer has a 🔗 right after its first words: the anchor stops before it
     assert passage_starting(make_passages(seed_article), "世田谷区DX推進方針🔗").anchor == "世田谷区DX推進方針"
+
+
+@pytest.mark.parametrize("path", [ARTICLE, NEW_ARTICLE], ids=["shipped", "chuhen"])
+def test_anchors_end_where_a_word_ends_never_inside_one(path: Path) -> None:
+    # Chromium ignores a text fragment that stops inside a word: …デジ(タル), …点と(しては), …DX推進リ(ーダー)
+    article = load_article(path)
+    for p in make_passages(article):
+        line = p.text.strip().split("\n")[0]
+        assert len(p.anchor) in word_ends(line) or p.anchor == line, p.anchor
+        assert len(p.anchor) <= 60, p.anchor
+    anchors = [p.anchor for p in make_passages(load_article(ARTICLE))]
+    assert "令和3年度に庁内外のデジ" not in anchors and "世田谷区の進んでいる点と" not in anchors
 
 
 def test_two_staff_answering_one_question_are_one_exchange_crediting_both() -> None:

@@ -32,8 +32,10 @@ def test_the_result_has_exactly_the_documented_shape(fake_retriever: Retriever, 
     assert isinstance(result["answered"], bool)
     assert result["hits"]
     for hit in result["hits"]:
-        assert list(hit) == ["id", "score", "text", "speaker", "question", "section", "article", "url"]
-        assert hit["article"] == {"title": ARTICLE_TITLE, "url": ARTICLE_URL}
+        assert list(hit) == ["id", "score", "level", "text", "speaker", "department", "kind", "question", "section",
+                             "article", "url"]
+        assert hit["article"] == {"title": ARTICLE_TITLE, "url": ARTICLE_URL, "published": None}
+        assert hit["level"] == ("high" if hit["score"] >= 0.8 else "mid" if hit["score"] >= 0.5 else "low")
         assert all(isinstance(hit[key], str) for key in ("id", "text", "speaker", "question", "section", "url"))
         assert isinstance(hit["score"], float)
     assert json.loads(json.dumps(result, ensure_ascii=False)) == result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 import urllib.parse
 import urllib.request
@@ -133,6 +134,15 @@ def ask(panel: object, question: str) -> object:
     return panel.locator(".card").last
 
 
+def assert_same_card_as_the_page(reply: object) -> None:
+    """Highlight, speaker with department, the interviewer's question, match level, related answers."""
+    assert reply.locator("blockquote mark").count() >= 1
+    assert reply.locator(".who").first.inner_text() == "— Oさん(DX推進担当部 DX推進担当課)"
+    assert reply.locator(".asked").first.inner_text().startswith("聞き手の質問: 「")
+    assert re.fullmatch(r"一致度: [高中低] \(\d+%\)", reply.locator(".match").first.inner_text())
+    assert reply.locator("details summary").first.inner_text().startswith("関連する回答 (")
+
+
 def test_widget_on_another_site_answers_with_the_quote_and_a_working_citation_link(
         context: object, sites: dict, app_url: str) -> None:
     page = context.new_page()
@@ -144,9 +154,10 @@ def test_widget_on_another_site_answers_with_the_quote_and_a_working_citation_li
     assert page.evaluate(HOST_STATE) == reference  # loading the widget changes nothing on the page
 
     panel = open_widget(page)
+    assert panel.locator(".welcome button.suggestion").count() == 3  # example questions on start
     reply = ask(panel, LEADER)
     assert "DX推進リーダーを任命し" in reply.locator("blockquote").first.inner_text()
-    assert "Oさん" in reply.locator(".who").first.inner_text()
+    assert_same_card_as_the_page(reply)
     assert reply.locator(".asked").first.inner_text().startswith("聞き手の質問: 「")
     link = reply.locator(".source a").first
     assert link.get_attribute("href").startswith(f"{ARTICLE_URL}#:~:text=")
@@ -177,7 +188,17 @@ def test_widget_says_so_when_the_articles_do_not_answer_and_shows_questions_as_t
     page = context.new_page()
     page.goto(f"{sites['allowed'][0]}/widget.html")
     panel = open_widget(page)
-    assert ask(panel, "住民票の写しはコンビニで取れますか").inner_text().strip() == NOT_FOUND
+    reply = ask(panel, "住民票の写しはコンビニで取れますか")
+    assert reply.inner_text().startswith(NOT_FOUND) and reply.locator("blockquote").count() == 0
+    offered = reply.locator("button.suggestion")
+    assert offered.count() == 3 and offered.locator("*").count() == 0
+    chosen = offered.nth(0).inner_text()
+    offered.nth(0).click()
+    panel.locator(".card").nth(1).wait_for()
+    assert panel.locator(".user").last.inner_text() == chosen
+    assert panel.locator(".card").last.locator("blockquote").count() >= 1  # a suggestion is answered
+    follow_up = ask(panel, "それはいつから?")
+    assert follow_up.locator(".read-as").inner_text().endswith("についての質問として検索しました")
     question = '<img src=x onerror="window.pwned=1"><b>太字</b>DX推進リーダーとは'
     ask(panel, question)
     asked = panel.locator(".user").last
@@ -191,9 +212,8 @@ def test_a_site_not_on_the_allow_list_gets_no_cors_permission(context: object, s
     origin = sites["other"][0]
     page = context.new_page()
     page.goto(f"{origin}/widget.html")
-    reply = ask(open_widget(page), LEADER)  # the script loads, but the browser withholds the answer
-    assert "いまは回答を表示できません" in reply.inner_text()
-    assert reply.locator("blockquote").count() == 0
+    page.wait_for_timeout(1000)  # the script loads, but the browser withholds the card definition ...
+    assert page.locator("[data-dxqa-widget]").count() == 0  # ... so no button that could never answer
     query = urllib.parse.urlencode({"q": LEADER})
     outcome = page.evaluate("url => fetch(url).then(() => 'read', (e) => e.name)", f"{app_url}api/ask?{query}")
     assert outcome == "TypeError"
@@ -219,10 +239,21 @@ def test_embed_can_be_framed_by_an_allowed_site_and_answers(context: object, sit
     panel = frame.locator("[data-dxqa-widget] .panel")
     panel.wait_for(state="visible")
     assert frame.get_by_role("button", name="DXについて質問する").count() == 0  # no launcher inside the frame
+    assert panel.locator(".welcome button.suggestion").count() == 3
     reply = ask(panel, LEADER)
     assert "DX推進リーダーを任命し" in reply.locator("blockquote").first.inner_text()
     assert reply.locator(".source a").first.get_attribute("href").startswith(f"{ARTICLE_URL}#:~:text=")
+    assert_same_card_as_the_page(reply)
     page.screenshot(path=SCREENSHOTS / "embed-answer.png")
+
+
+def test_embed_with_a_question_asks_it_on_load(context: object, app_url: str) -> None:
+    page = context.new_page()
+    page.goto(f"{app_url}embed?{urllib.parse.urlencode({'q': LEADER})}")
+    reply = page.locator("[data-dxqa-widget] .card.answer")
+    reply.wait_for()
+    assert page.locator("[data-dxqa-widget] .user").first.inner_text() == LEADER
+    assert_same_card_as_the_page(reply)
 
 
 def test_embed_refuses_to_be_framed_by_a_site_not_on_the_allow_list(context: object, sites: dict,

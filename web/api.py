@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
@@ -27,7 +27,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError
+from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError, answer
+
+from .share import add_share_routes
 
 if TYPE_CHECKING:
     from .page import Context
@@ -42,30 +44,44 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 class ArticleRef(BaseModel):
     title: str
     url: str = Field(description="the article page")
+    published: str | None = Field(description="the article's date (YYYY-MM-DD) when known, else null")
+
+
+class QuoteSegment(BaseModel):
+    text: str = Field(description="a verbatim piece of the answer; the pieces join to `text`")
+    marked: bool = Field(description="true: a sentence that best answers the question (shown highlighted)")
 
 
 class HitOut(BaseModel):
     id: str
     score: float = Field(description="calibrated probability that this passage answers the question, 0..1")
+    level: Literal["high", "mid", "low"] = Field(description="the match level shown to readers (from score)")
     text: str = Field(description="the answer, verbatim from the article")
-    speaker: str = Field(description='who says it, e.g. "Oさん"; empty for article text')
+    speaker: str = Field(description='who says it, e.g. "Oさん"; the publisher for article text')
+    department: str = Field(description="the interviewed department, e.g. DX推進担当部 DX推進担当課")
+    kind: Literal["exchange", "narration"] = Field(description="a staff answer, or the article's own text")
     question: str = Field(description="the interviewer's question this passage answers; may be empty")
     section: str
     article: ArticleRef
     url: str = Field(description="link to the passage: the article URL with a #:~:text= fragment")
+    quote: list[QuoteSegment] = Field(description="`text` cut into sentences, the answering one(s) marked")
 
 
 class AskResponse(BaseModel):
-    """Exactly what ``python -m retrieval ask --json`` prints."""
+    """``python -m retrieval ask --json``'s result plus the highlight and how a follow-up was read."""
 
-    query: str
+    asked: str = Field(description="the question as sent")
+    query: str = Field(description="what was searched: the question, after `prev` when it is a follow-up")
     answered: bool = Field(description="false: the articles contain no answer (the hits are only the nearest)")
     hits: list[HitOut]
+    read_as: str = Field(description='what a follow-up was taken to be about (e.g. "DX推進リーダー"); "" if none')
 
 
 class AskRequest(BaseModel):
     q: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["DX推進リーダーって何をする人?"])
     k: int = Field(5, ge=1, le=MAX_K, description="how many passages, best first")
+    prev: str | None = Field(None, max_length=MAX_QUESTION_CHARS,
+                             description="the previous question, for reading a follow-up such as それはいつから?")
 
 
 class ApiError(BaseModel):
@@ -148,6 +164,7 @@ def create_api(ctx: Context, *, allowed_origins: Sequence[str], rate_limit: str,
                   openapi_url="/api/openapi.json", version="1",
                   description="Quoted answers from the Setagaya DX interviews (docs/api.md).")
     add_routes(api, ctx, rate_limit=rate_limit, admin_token=admin_token)
+    add_share_routes(api, ctx)
     # One CORS policy for every route, the page's included: Gradio's own CORS layer, which would let
     # any site read its endpoints, stands aside when the parent app has a CORSMiddleware.
     api.add_middleware(CORSMiddleware, allow_origins=list(allowed_origins), allow_methods=["GET", "POST"],
@@ -182,9 +199,10 @@ def add_routes(api: FastAPI, ctx: Context, *, rate_limit: str, admin_token: str)
         return problem(429, "rate_limited", f"too many requests from this address; try again in {wait} s",
                        {"Retry-After": str(wait)})
 
-    async def search(q: object, k: object) -> Response:
+    async def search(q: object, k: object, prev: object = None) -> Response:
+        previous = prev[:MAX_QUESTION_CHARS] if isinstance(prev, str) and prev.strip() else None
         try:
-            result = await to_thread.run_sync(lambda: ctx.retriever.search(q, k), limiter=searches)
+            result = await to_thread.run_sync(lambda: answer(ctx.retriever, q, previous, k), limiter=searches)
         except QueryError as error:
             return problem(400, error.code, str(error))
         except Exception:  # the details go to the server log only
@@ -195,13 +213,16 @@ def add_routes(api: FastAPI, ctx: Context, *, rate_limit: str, admin_token: str)
     @api.get("/api/ask", **ask_doc(), openapi_extra={"parameters": [
         {"name": "q", "in": "query", "required": True, "schema": AskRequest.model_json_schema()["properties"]["q"]},
         {"name": "k", "in": "query", "required": False, "schema": AskRequest.model_json_schema()["properties"]["k"]},
+        {"name": "prev", "in": "query", "required": False,
+         "schema": AskRequest.model_json_schema()["properties"]["prev"]},
     ]})
     async def ask_get(request: Request) -> Response:
         """The ``k`` passages that best answer ``q``, each a verbatim quote with its citation."""
         if limited := refused(request, "ask"):
             return limited
         q, k = request.query_params.get("q", ""), request.query_params.get("k", "5")
-        return await search(q, int(k) if k.isascii() and k.isdigit() and len(k) < 4 else k)
+        return await search(q, int(k) if k.isascii() and k.isdigit() and len(k) < 4 else k,
+                            request.query_params.get("prev"))
 
     @api.post("/api/ask", **ask_doc(413, 415),
               openapi_extra={"requestBody": {"required": True, "content": {
@@ -221,7 +242,7 @@ def add_routes(api: FastAPI, ctx: Context, *, rate_limit: str, admin_token: str)
             data = None
         if not isinstance(data, dict):
             return problem(400, "invalid_json", 'the body must be a JSON object like {"q": "...", "k": 5}')
-        return await search(data.get("q", ""), data.get("k", 5))
+        return await search(data.get("q", ""), data.get("k", 5), data.get("prev"))
 
     @api.post("/api/reload", include_in_schema=False)
     async def reload(request: Request) -> Response:

@@ -6,21 +6,34 @@ else. A card is one line of HTML, so the Chatbot's Markdown renderer passes it t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from types import MappingProxyType
+from urllib.parse import urlencode
 
 from retrieval import MAX_QUESTION_CHARS, Answer, Retriever, as_on_page
 
+# The card's limits and labels, for the page, /embed and the widget alike (the widget fetches
+# them as JSON from /api/card: see ``widget_config``).
 RELATED = 3  # more answers under the best one
 RELATED_MIN_SCORE = 0.25  # below this a "related" answer is noise, not related
+TITLE = "せたがやDXインタビュー Q&A"
+INTRO = ("世田谷区 DX推進担当課の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます"
+         "(文章は生成しません)。")
+DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "ja": MappingProxyType({
         "asked": "聞き手の質問", "source": "出典", "match": "一致度", "high": "高", "mid": "中", "low": "低",
-        "related": "関連する回答", "narration": "記事本文",
+        "related": "関連する回答", "narration": "記事本文", "published": "{year}年{month}月{day}日",
+        "read_as": "『{topic}』についての質問として検索しました",
         "not_found": "記事の中には、この質問に答えている箇所が見つかりませんでした。",
-        "try": "記事が答えている質問の例:",
+        "try": "記事が答えている質問の例:", "examples": "たとえば、こんなことを聞けます:",
+        "open": "DXについて質問する", "title": TITLE, "close": "閉じる", "intro": INTRO, "label": "質問",
+        "placeholder": "例: DX推進リーダーって何をする人?", "send": "質問する", "searching": "検索しています…",
+        "rate_limited": "短い時間に質問が続きました。少し待ってからもう一度お試しください。",
+        "permalink": "この回答へのリンク",
         "empty": "質問を入力してください。",
         "too_long": f"質問が長すぎます。{MAX_QUESTION_CHARS}文字以内で入力してください。",
         "no_words": "文字で質問してください(絵文字や記号だけでは検索できません)。",
@@ -29,9 +42,14 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     }),
     "en": MappingProxyType({
         "asked": "Interviewer's question", "source": "Source", "match": "Match", "high": "high", "mid": "medium",
-        "low": "low", "related": "Related answers", "narration": "Article text",
+        "low": "low", "related": "Related answers", "narration": "Article text", "published": "{year}-{month}-{day}",
+        "read_as": 'Searched as a question about "{topic}"',
         "not_found": "The articles do not contain an answer to this question.",
-        "try": "Questions the articles do answer:",
+        "try": "Questions the articles do answer:", "examples": "For example, you can ask:",
+        "open": "Ask about DX", "title": TITLE, "close": "Close", "intro": INTRO, "label": "Question",
+        "placeholder": "e.g. What does a DX leader do?", "send": "Ask", "searching": "Searching…",
+        "rate_limited": "Too many questions in a short time. Please wait a moment and try again.",
+        "permalink": "Link to this answer",
         "empty": "Please type a question.",
         "too_long": f"The question is too long. Please keep it under {MAX_QUESTION_CHARS} characters.",
         "no_words": "Please ask with words (emoji or symbols alone cannot be searched).",
@@ -45,9 +63,17 @@ def _text(value: str) -> str:
     return escape(as_on_page(value)).replace("\n", "<br>")
 
 
-def _confidence(score: float, words: Mapping[str, str]) -> str:
-    level = words["high"] if score >= 0.8 else words["mid"] if score >= 0.5 else words["low"]
-    return f"{words['match']}: {level} ({round(score * 100)}%)"
+def _confidence(score: float, level: str, words: Mapping[str, str]) -> str:
+    return f"{words['match']}: {words[level]} ({round(score * 100)}%)"
+
+
+def published_label(published: str | None, words: Mapping[str, str]) -> str:
+    """「2024年3月15日」 for ``"2024-03-15..."``; "" when the date is not known."""
+    found = DATE.match(published or "")
+    if not found:
+        return ""
+    year, month, day = found.groups()
+    return words["published"].format(year=year, month=int(month), day=int(day))
 
 
 def _quote(answer_: Answer, number: int, words: Mapping[str, str]) -> str:
@@ -64,23 +90,45 @@ def _quote(answer_: Answer, number: int, words: Mapping[str, str]) -> str:
     title = escape(hit.article_title)
     link = (f'<a href="{escape(hit.url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
             if hit.url else title)
-    parts.append(f'<div class="meta source">{words["source"]}: {link}</div>')
-    parts.append(f'<div class="meta match">{_confidence(hit.score, words)}</div>')
+    date = published_label(hit.published, words)
+    date = f' <span class="date">({escape(date)})</span>' if date else ""
+    parts.append(f'<div class="meta source">{words["source"]}: {link}{date}</div>')
+    parts.append(f'<div class="meta match match-{hit.level}">{_confidence(hit.score, hit.level, words)}</div>')
     return "".join(parts)
 
 
-def render_answer(answer_: Answer, examples: Sequence[str]) -> str:
-    """The reply card (HTML, one line): the best quote, or a plain "not in the articles" with ``examples``."""
+def render_answer(answer_: Answer, examples: Sequence[str], listed: bool = True) -> str:
+    """The reply card (HTML, one line): the best quote, or a plain "not in the articles".
+
+    When not answered the card lists ``examples`` (``listed``); the page offers them as buttons
+    instead, so that the reader does not see the same questions twice.
+    """
     words = LABELS["en" if answer_.english else "ja"]
+    read_as = (f'<p class="read-as">{escape(words["read_as"].format(topic=answer_.read_as))}</p>'
+               if answer_.read_as else "")
     if not answer_.answered or not answer_.hits:
         items = "".join(f"<li>{escape(q)}</li>" for q in examples)
-        return (f'<div class="card not-found"><p><b>{words["not_found"]}</b></p>'
-                f'<p>{words["try"]}</p><ul>{items}</ul></div>')
+        offered = f'<p>{words["try"]}</p><ul>{items}</ul>' if listed and items else ""
+        return f'<div class="card not-found">{read_as}<p><b>{words["not_found"]}</b></p>{offered}</div>'
     more = [i for i, hit in enumerate(answer_.hits[: RELATED + 1]) if i > 0 and hit.score >= RELATED_MIN_SCORE]
     related = "".join(f'<div class="related-answer">{_quote(answer_, i, words)}</div>' for i in more)
     if related:
         related = f'<details class="related"><summary>{words["related"]} ({len(more)})</summary>{related}</details>'
-    return f'<div class="card answer">{_quote(answer_, 0, words)}{related}</div>'
+    share = (f'<div class="meta share"><a href="{escape(permalink_path(answer_.searched), quote=True)}" '
+             f'target="_blank" rel="noopener">{words["permalink"]}</a></div>')
+    return f'<div class="card answer">{read_as}{_quote(answer_, 0, words)}{share}{related}</div>'
+
+
+def permalink_path(question: str) -> str:
+    """The answer's permalink relative to the app (``a?q=...``; web/share.py serves it)."""
+    return f"a?{urlencode({'q': question})}"
+
+
+def widget_config(examples: Sequence[str]) -> dict:
+    """What the widget and /embed need to show the same card as the page: labels, limits, examples."""
+    return {"labels": dict(LABELS["ja"]), "examples": list(examples),
+            "limits": {"k": 1 + RELATED, "related": RELATED, "related_min_score": RELATED_MIN_SCORE,
+                       "max_chars": MAX_QUESTION_CHARS}}
 
 
 def render_message(key: str, english: bool) -> str:

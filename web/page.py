@@ -28,13 +28,11 @@ from retrieval import (
     is_english,
 )
 
-from .cards import RELATED, articles_html, render_answer, render_message, render_question
+from .cards import INTRO, RELATED, TITLE, articles_html, render_answer, render_message, render_question
 
 log = logging.getLogger(__name__)
 
-TITLE = "せたがやDXインタビュー Q&A"
-DESCRIPTION = ("世田谷区 DX推進担当課の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます"
-               "(文章は生成しません)。部署の成り立ち、DX推進リーダー、コロナ禍のオンライン化、デジタル人材などについて聞けます。")
+DESCRIPTION = INTRO + "部署の成り立ち、DX推進リーダー、コロナ禍のオンライン化、デジタル人材などについて聞けます。"
 CSS = """
 .card { padding: 2px 2px; }
 .card blockquote { margin: 0 0 10px; padding: 2px 0 2px 12px; border-left: 4px solid #2b7a78;
@@ -44,6 +42,8 @@ CSS = """
 .card details { margin-top: 10px; border-top: 1px dashed var(--border-color-primary); padding-top: 6px; }
 .card details summary { cursor: pointer; font-weight: 600; }
 .card .related-answer { margin-top: 12px; }
+.card .read-as { font-size: 0.88em; color: var(--body-text-color-subdued); margin: 0 0 6px; }
+.card .match-low { color: var(--body-text-color-subdued); }
 @media (max-width: 640px) {
   #intro h1 { font-size: 1.4em; margin-bottom: 4px; }
   #intro p { font-size: 0.9em; }
@@ -56,7 +56,34 @@ CSS = """
 #chat button.option { text-align: left; }
 #ask { white-space: nowrap; }
 #chat .placeholder { padding: 0 12px; }
+/* The page grows with the conversation: no chat box with its own scroll bar (on a phone a nested
+   scroll hid the speaker, the question and the link). */
+#chat, #chat .wrapper, #chat .bubble-wrap { height: auto !important; max-height: none !important;
+                                            overflow: visible !important; }
+#chat .bubble-wrap { padding-top: 34px; }  /* room for the clear icon above the first message */
+#chat .message-row.bot-row { max-width: 100% !important; }
+#chat .bot.message { width: 100%; max-width: 100% !important; }
+#chat button[aria-label='Like'] { order: 1; }
+#chat button[aria-label='Dislike'] { order: 2; }
+#chat .scroll-down-button-container { display: none; }
+@media (max-width: 640px) {
+  #chat .message-row { margin-left: 0 !important; margin-right: 0 !important; padding-left: 4px !important;
+                       padding-right: 4px !important; }
+  #chat .bot.message { padding-left: 10px !important; padding-right: 10px !important; }
+}
 """
+
+
+# After a reply the page scrolls so that the reader's question is at the top and the answer below it.
+SHOW_LAST_QUESTION = """() => { setTimeout(() => {
+  const asked = document.querySelectorAll("#chat [data-testid='user']");
+  if (asked.length) asked[asked.length - 1].scrollIntoView({block: "start"});
+}, 60); }"""
+# Gradio scopes ``css`` to the content column; rules for the page around it go in <head>.
+HEAD = """<style>
+footer { display: none !important; }  /* Gradio's English "Use via API" links and their separators */
+@media (max-width: 640px) { .main.fillable { padding-left: 8px !important; padding-right: 8px !important; } }
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -84,8 +111,12 @@ class Turn:
     suggestions: tuple[str, ...] = ()  # questions the articles answer, offered when this one is not
 
 
-def respond(ctx: Context, question: object, previous: str | None = None) -> Turn:
-    """The reply to a question (a follow-up is read after ``previous``). Never raises."""
+def respond(ctx: Context, question: object, previous: str | None = None, listed: bool = True) -> Turn:
+    """The reply to a question (a follow-up is read after ``previous``). Never raises.
+
+    ``listed``: a "not found" card lists the questions it suggests (the /chat API); the page shows
+    them as buttons instead (``listed=False``).
+    """
     english = isinstance(question, str) and is_english(question)
     try:
         found = answer(ctx.retriever, question, previous, k=1 + RELATED)
@@ -102,7 +133,8 @@ def respond(ctx: Context, question: object, previous: str | None = None) -> Turn
             log.warning("%s", error)
     shown = tuple(hit.id for hit in found.hits[: 1 + RELATED]) if found.answered else ()
     offered = ctx.examples if not found.answered or not found.hits else ()  # the ones the card lists
-    return Turn(render_answer(found, ctx.examples), found.searched, shown, found.answered, offered)
+    html = render_answer(found, ctx.examples, listed)
+    return Turn(html, found.searched, shown, found.answered, offered)
 
 
 def new_state() -> dict:
@@ -117,7 +149,7 @@ def on_ask(ctx: Context, message: object, history: list | None, state: dict | No
     Chatbot shows as buttons under the newest reply); a click comes back through ``on_ask``.
     """
     state = state or new_state()
-    turn = respond(ctx, message, state.get("previous"))
+    turn = respond(ctx, message, state.get("previous"), listed=False)
     reply: dict = {"role": "assistant", "content": turn.html}
     if turn.suggestions:
         reply["options"] = [{"value": q} for q in turn.suggestions]
@@ -156,7 +188,7 @@ def build_page(ctx: Context) -> gr.Blocks:
         state = gr.State(new_state())
         gr.HTML(f"<h1>{escape(TITLE)}</h1><p>{escape(DESCRIPTION)}</p>", elem_id="intro")
         chatbot = gr.Chatbot(
-            elem_id="chat", label="回答", show_label=False, height=540, sanitize_html=True, allow_tags=False,
+            elem_id="chat", label="回答", show_label=False, height=None, sanitize_html=True, allow_tags=False,
             latex_delimiters=[], feedback_options=("Like", "Dislike"), buttons=["copy"],
             placeholder="質問を入力するか、下の例をクリックしてください。",
             examples=[{"text": q} for q in ctx.examples],
@@ -167,9 +199,13 @@ def build_page(ctx: Context) -> gr.Blocks:
             ask = gr.Button("質問する", elem_id="ask", variant="primary", scale=1, min_width=90)
         articles = gr.HTML(articles_html(ctx.retriever))
 
-        def articles_fn() -> str:
-            """The article list as the index has it now (an editor may have added one since start-up)."""
-            return articles_html(ctx.retriever)
+        def load_fn(history: list, current: dict, request: gr.Request) -> tuple[list, dict, str]:
+            """On page load: the article list as the index has it now (an editor may have added one
+            since start-up), and the answer to ``?q=質問`` when the link carries a question."""
+            asked = request.query_params.get("q", "") if request else ""
+            if asked.strip():
+                history, _, current = on_ask(ctx, asked, history, current)
+            return history, current, articles_html(ctx.retriever)
 
         def ask_fn(message: str, history: list, current: dict) -> tuple[list, str, dict]:
             return on_ask(ctx, message, history, current)
@@ -187,13 +223,13 @@ def build_page(ctx: Context) -> gr.Blocks:
         private = {"api_visibility": "private"}
         typed = {"inputs": [question, chatbot, state], "outputs": [chatbot, question, state], **private}
         clicked = {"inputs": [chatbot, state], "outputs": [chatbot, question, state], **private}
-        question.submit(ask_fn, **typed)
-        ask.click(ask_fn, **typed)
-        chatbot.example_select(choose_fn, **clicked)
-        chatbot.option_select(choose_fn, **clicked)
+        for event in (question.submit(ask_fn, **typed), ask.click(ask_fn, **typed),
+                      chatbot.example_select(choose_fn, **clicked), chatbot.option_select(choose_fn, **clicked)):
+            event.then(None, js=SHOW_LAST_QUESTION, **private)
         chatbot.like(vote_fn, [state], None, **private)
         chatbot.clear(new_state, None, state, **private)
-        page.load(articles_fn, None, articles, **private)
+        page.load(load_fn, [chatbot, state], [chatbot, state, articles], **private).then(
+            None, js=SHOW_LAST_QUESTION, **private)
         gr.api(chat, api_name="chat")
     return page
 
@@ -205,7 +241,7 @@ def mount_page(api: FastAPI, ctx: Context, *, queue_size: int, concurrency: int,
     theme = gr.themes.Soft(font=["Noto Sans CJK JP", "Noto Sans JP", "system-ui", "sans-serif"],
                            font_mono=["Noto Sans Mono CJK JP", "monospace"])
     return gr.mount_gradio_app(
-        api, page, path="/", footer_links=["api"], run_history=False, allowed_paths=[],
+        api, page, path="/", footer_links=[], head=HEAD, run_history=False, allowed_paths=[],
         blocked_paths=[str(Path(p).resolve()) for p in blocked_paths], show_error=False, enable_monitoring=False,
         ssr_mode=False, pwa=False, mcp_server=False, max_file_size="1kb", theme=theme, css=CSS,
     )
