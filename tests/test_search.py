@@ -66,8 +66,6 @@ def test_each_hit_shows_its_own_probability(fake_retriever: Retriever, question:
 def test_a_content_question_is_answered_by_staff_never_by_the_intro(fake_retriever: Retriever, question: str) -> None:
     hits = fake_retriever.search(question, k=20).hits
     assert hits and all(hit.kind == "exchange" for hit in hits)
-    scores = [hit.score for hit in hits]
-    assert scores == sorted(scores, reverse=True)  # same question, so the probability follows the ranking
 
 
 def test_a_question_about_the_article_itself_gets_its_intro(fake_retriever: Retriever) -> None:
