@@ -38,7 +38,6 @@ from retrieval import (
     LiveRetriever,
     RetrievalError,
     Retriever,
-    example_questions,
     load_seeds,
 )
 from web.api import create_api
@@ -121,8 +120,8 @@ def settings_from(argv: Sequence[str] | None = None, env: dict[str, str] | None 
 
 def create_app(retriever: Retriever | LiveRetriever, settings: Settings) -> FastAPI:
     """The web app: FastAPI with the JSON API, /embed and /widget.js, and the chat page mounted at "/"."""
-    now = retriever.current() if isinstance(retriever, LiveRetriever) else retriever
-    ctx = Context(retriever, FeedbackStore(settings.db), tuple(example_questions(now, 3)))
+    ctx = Context(retriever, FeedbackStore(settings.db))
+    ctx.examples  # noqa: B018  drawn now rather than on the first page load
     api = create_api(ctx, allowed_origins=settings.allowed_origins, rate_limit=settings.rate_limit,
                      admin_token=settings.admin_token)
     return mount_page(api, ctx, queue_size=settings.queue_size, concurrency=settings.concurrency,

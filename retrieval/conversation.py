@@ -155,28 +155,62 @@ def _similarity(retriever: Retriever, passage_id: str, query: np.ndarray) -> Cal
     return similarity
 
 
-def example_questions(retriever: Retriever, n: int = 3) -> list[str]:
-    """Up to ``n`` questions the articles answer: the interviewers' own questions, kept short.
+# From the interviewer's formal question to a reader's words (「どのような経緯で設立されたのですか?」 →
+# 「どんな経緯で設立されたの?」). Applied in order; a question that stays long is not used.
+PLAIN_WORDS = (
+    (re.compile(r"^(?:そんな|それでは|では|じゃあ)、?"), ""),
+    (re.compile(r"どのような"), "どんな"),
+    (re.compile(r"どのように"), "どうやって"),
+    (re.compile(r"(?:のでしょうか|のですか|んですか)[?？]$"), "の?"),
+    (re.compile(r"ていますか[?？]$"), "ているの?"),
+    (re.compile(r"(?:でしょうか|ですか)[?？]$"), "?"),
+    (re.compile(r"ありますか[?？]$"), "あるの?"),
+    (re.compile(r"^([^、]{2,14}?(?:は|では|には))、"), r"\1"),
+)
+PLAIN_MAX_CHARS = 30
 
-    Each candidate is the last sentence of an interviewer's turn that ends in a question mark and
-    does not point back at earlier talk; it is preferred if searching it is answered with its own
-    passage first.
+
+def plain_question(question: str, limit: int = PLAIN_MAX_CHARS) -> str:
+    """An interviewer's question (its last sentence) in a reader's shorter words; "" when none fits."""
+    asked = re.findall(r"[^。!?！？\n]*[?？]", question)
+    text = OPENERS.sub("", asked[-1].strip()) if asked else ""
+    for pattern, replacement in PLAIN_WORDS:
+        text = pattern.sub(replacement, text)
+    if text.startswith(POINTING):  # 「その方法は?」 points back at earlier talk
+        return ""
+    return text if 6 <= len(text) <= limit else ""
+
+
+def example_questions(retriever: Retriever, n: int = 3) -> list[str]:
+    """Up to ``n`` short questions the articles answer, in a reader's words, from the current index.
+
+    Each is an interviewer's question made plain (:func:`plain_question`), taken in turn from each
+    article (so a newly added article shows up), and kept only if searching it is answered with
+    its own passage first.
     """
-    candidates: list[tuple[str, str]] = []
+    confirmed: list[str] = []
+    for limit in (PLAIN_MAX_CHARS, EXAMPLE_MAX_CHARS):  # short ones first; longer ones if too few
+        _confirm(retriever, n, limit, confirmed)
+    return confirmed
+
+
+def _confirm(retriever: Retriever, n: int, limit: int, confirmed: list[str]) -> None:
+    per_article: dict[str, list[tuple[str, str]]] = {}
     for passage in retriever.data.passages:
-        if passage.kind != "exchange" or not passage.question:
-            continue
-        asked = re.findall(r"[^。!?！？\n]*[?？]", passage.question)
-        text = OPENERS.sub("", asked[-1].strip()) if asked else ""
-        if 6 <= len(text) <= EXAMPLE_MAX_CHARS and not text.startswith(POINTING):
-            candidates.append((text, passage.id))
-    confirmed, fallback = [], []
-    for text, passage_id in candidates:
-        if len(confirmed) >= n:
-            break
-        try:
-            result = retriever.search(text, k=1)
-        except QueryError:
-            continue
-        (confirmed if result.answered and result.hits[0].id == passage_id else fallback).append(text)
-    return (confirmed + fallback)[:n]
+        if passage.kind == "exchange" and passage.question and (text := plain_question(passage.question, limit)):
+            per_article.setdefault(passage.article_id, []).append((text, passage.id))
+    queues = [list(reversed(found)) for found in per_article.values()]
+    while queues and len(confirmed) < n:
+        for queue in list(queues):
+            if not queue:
+                queues.remove(queue)
+                continue
+            text, passage_id = queue.pop()
+            try:
+                result = retriever.search(text, k=1)
+            except QueryError:
+                continue
+            if result.answered and result.hits[0].id == passage_id and text not in confirmed:
+                confirmed.append(text)
+                if len(confirmed) >= n:
+                    break

@@ -13,8 +13,19 @@ from pathlib import Path
 import pytest
 from conftest import NEW_ARTICLE, SEEDS
 
-from retrieval import HashingEmbedder, Retriever, answer, load_article, load_seeds
+from retrieval import (
+    FeedbackStore,
+    HashingEmbedder,
+    LiveRetriever,
+    Retriever,
+    answer,
+    example_questions,
+    load_article,
+    load_seeds,
+)
+from retrieval.library import Library
 from retrieval.retriever import MATCH_LEVELS, match_level
+from retrieval.sources import read_source
 from web.cards import LABELS, published_label, render_answer, widget_config
 from web.page import Context, new_state, on_ask
 
@@ -23,8 +34,6 @@ LEADER = "DX推進リーダーって何をする人？"
 
 @pytest.fixture()
 def ctx(fake_retriever: Retriever, tmp_path: Path) -> Context:
-    from retrieval import FeedbackStore
-
     return Context(fake_retriever, FeedbackStore(tmp_path / "fb.sqlite3"), ("DX推進担当課はいつできたの?",))
 
 
@@ -72,3 +81,24 @@ def test_the_widget_gets_the_same_labels_and_limits_as_the_page() -> None:
     widget = (Path(__file__).resolve().parent.parent / "static" / "widget.js").read_text(encoding="utf-8")
     for label in ("聞き手の質問", "出典", "一致度", "関連する回答", "見つかりませんでした"):
         assert label not in widget  # defined once, in Python
+
+
+def test_example_questions_are_short_plain_and_answered_by_their_own_passage(fake_retriever: Retriever) -> None:
+    examples = example_questions(fake_retriever, 3)
+    assert examples == ["DX推進担当課はどんな経緯で設立されたの?", "世田谷区内の各部署ではどんなDXを推進しているの?",
+                        "DXの推進によってどんな社会を目指しているの?"]
+    assert all(len(q) <= 30 and "のですか" not in q and "どのような" not in q for q in examples)
+    assert all(fake_retriever.search(q).answered for q in examples)
+
+
+def test_examples_follow_the_index_after_an_article_is_added(library_dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    seeds, index = library_dirs
+    live = LiveRetriever(index, HashingEmbedder())
+    ctx = Context(live, FeedbackStore(tmp_path / "fb.sqlite3"))
+    before = ctx.examples
+    assert len(before) == 3 and not any("テレワーク" in q for q in before)
+    Library(seeds, index).add(read_source(str(NEW_ARTICLE)))
+    live.refresh()
+    after = ctx.examples
+    assert "区役所の職員の方も、テレワークをしているの?" in after  # the new article's first question, made plain
+    assert ctx.examples is after  # drawn once per index generation

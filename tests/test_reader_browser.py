@@ -112,12 +112,26 @@ def test_a_link_with_a_question_asks_it_on_load(browser: object, server: str) ->
     page.close()
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_the_start_screen_shows_short_examples_and_the_article_list(browser: object, server: str, size: str) -> None:
+    page = open_page(browser, server, size)
+    page.wait_for_selector("#chat button.example")
+    examples = [e.inner_text().strip() for e in page.locator("#chat button.example").all()]
+    assert len(examples) == 3 and all(len(q) <= 30 for q in examples), examples
+    assert in_viewport(page, page.locator("#articles li a").first), "the article list is below the fold"
+    page.screenshot(path=SCREENSHOTS / f"reader-{size}-start.png")
+    ask(page, "DX推進リーダーって何をする人？")
+    clear = page.locator("#chat button[aria-label='Clear']").bounding_box()
+    assert not overlaps(clear, page.locator("#chat [data-testid='user']").last.bounding_box())
+    page.close()
+
+
 def test_the_japanese_page_has_no_english_gradio_footer(browser: object, server: str) -> None:
     page = open_page(browser, server, "phone")
     page.wait_for_selector("#chat button.example")
     assert page.locator("footer:visible").count() == 0  # Gradio's "Use via API · Built with Gradio"
     assert "Use via API" not in page.locator("body").inner_text()
-    page.screenshot(path=SCREENSHOTS / "reader-phone-start.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "reader-phone-start-full.png", full_page=True)
     page.close()
 
 

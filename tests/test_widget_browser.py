@@ -270,3 +270,30 @@ def test_embed_refuses_to_be_framed_by_a_site_not_on_the_allow_list(context: obj
     with urllib.request.urlopen(f"{app_url}embed", timeout=10) as response:
         policy = response.headers["Content-Security-Policy"]
     assert f"frame-ancestors 'self' {sites['allowed'][0]}" in policy and sites["other"][0] not in policy
+
+
+@pytest.mark.parametrize("mode", ["widget", "embed"])
+def test_on_a_phone_the_widget_and_embed_show_who_said_it_and_the_link(browser: object, sites: dict, app_url: str,
+                                                                        mode: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    if mode == "widget":
+        page.goto(f"{sites['allowed'][0]}/widget.html")
+        panel = open_widget(page)
+    else:
+        page.goto(f"{app_url}embed")
+        panel = page.locator("[data-dxqa-widget] .panel")
+        panel.wait_for(state="visible")
+    assert panel.locator(".welcome button.suggestion").count() == 3
+    reply = ask(panel, LEADER)
+    assert panel.locator(".user").last.is_visible()
+    assert_same_card_as_the_page(reply)
+    reply.locator(".match").first.scroll_into_view_if_needed()  # the one scroll: the chat log
+    height = page.viewport_size["height"]
+    for part in (".who", ".asked", ".source a", ".match"):
+        box = reply.locator(part).first.bounding_box()
+        assert box and 0 <= box["y"] and box["y"] + box["height"] <= height, part
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=SCREENSHOTS / f"{mode}-phone-answer.png")
+    context.close()

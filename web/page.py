@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -25,12 +25,15 @@ from retrieval import (
     QueryError,
     Retriever,
     answer,
+    example_questions,
     is_english,
 )
 
 from .cards import INTRO, RELATED, TITLE, articles_html, render_answer, render_message, render_question
 
 log = logging.getLogger(__name__)
+
+EXAMPLES = 3  # example questions on the start screen and after "not found"
 
 DESCRIPTION = INTRO + "部署の成り立ち、DX推進リーダー、コロナ禍のオンライン化、デジタル人材などについて聞けます。"
 CSS = """
@@ -88,11 +91,27 @@ footer { display: none !important; }  /* Gradio's English "Use via API" links an
 
 @dataclass(frozen=True)
 class Context:
-    """What every handler needs; built once at start-up (no module-level state)."""
+    """What every handler needs; built once at start-up (no module-level state).
+
+    ``fixed_examples`` pins the example questions (tests); by default they are drawn from the index
+    being served and drawn again when a new generation is served (after an ``add``).
+    """
 
     source: Retriever | LiveRetriever
     store: FeedbackStore
-    examples: tuple[str, ...]
+    fixed_examples: tuple[str, ...] | None = None
+    _drawn: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def examples(self) -> tuple[str, ...]:
+        """Up to three short questions the current index answers."""
+        if self.fixed_examples is not None:
+            return self.fixed_examples
+        retriever = self.retriever
+        drawn = self._drawn
+        if drawn.get("for") is not retriever:  # a race only computes the same thing twice
+            drawn.update({"examples": tuple(example_questions(retriever, EXAMPLES)), "for": retriever})
+        return drawn["examples"]
 
     @property
     def retriever(self) -> Retriever:
@@ -199,13 +218,14 @@ def build_page(ctx: Context) -> gr.Blocks:
             ask = gr.Button("質問する", elem_id="ask", variant="primary", scale=1, min_width=90)
         articles = gr.HTML(articles_html(ctx.retriever))
 
-        def load_fn(history: list, current: dict, request: gr.Request) -> tuple[list, dict, str]:
-            """On page load: the article list as the index has it now (an editor may have added one
-            since start-up), and the answer to ``?q=質問`` when the link carries a question."""
+        def load_fn(history: list, current: dict, request: gr.Request) -> tuple[gr.Chatbot, dict, str]:
+            """On page load: the article list and example questions as the index has them now (an
+            editor may have added an article since start-up), and the answer to ``?q=質問``."""
             asked = request.query_params.get("q", "") if request else ""
             if asked.strip():
                 history, _, current = on_ask(ctx, asked, history, current)
-            return history, current, articles_html(ctx.retriever)
+            chat = gr.Chatbot(value=history, examples=[{"text": q} for q in ctx.examples])
+            return chat, current, articles_html(ctx.retriever)
 
         def ask_fn(message: str, history: list, current: dict) -> tuple[list, str, dict]:
             return on_ask(ctx, message, history, current)
