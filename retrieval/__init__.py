@@ -14,6 +14,7 @@ from .conversation import Answer, answer, example_questions, is_english
 from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, load_embedder
 from .errors import ArticleError, EmbedderError, IndexBusyError, IndexStoreError, QueryError, RetrievalError
 from .feedback import DEFAULT_DB, FeedbackError, FeedbackStore
+from .links import safe_url
 from .live import LiveRetriever
 from .passages import Passage, make_passages
 from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
@@ -50,4 +51,5 @@ __all__ = [
     "load_seeds",
     "make_passages",
     "parse_article",
+    "safe_url",
 ]

@@ -30,6 +30,7 @@ from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import ArticleError, IndexBusyError, IndexStoreError
 from .indexing import BuildReport, IndexedArticle, build_generation
 from .lexical import DEFAULT_TOKENIZER
+from .links import check_url
 from .passages import Passage, make_passages
 from .reuse import Reuse
 from .sources import Draft, check_article_id
@@ -116,6 +117,7 @@ class Library:
     def add(self, draft: Draft) -> Change:
         """Add an article, or replace the one with the same id. Nothing is written when it does not
         parse or when it is already in the index exactly like this (status ``unchanged``)."""
+        check_url(draft.meta.url)
         article = parse_article(draft.text, check_article_id(draft.id), draft.meta)
         info = ArticleInfo.from_meta(article.id, article.title, article.meta, article.source)
         text_path, meta_path = seeds.article_paths(self.seeds_dir, article.id)

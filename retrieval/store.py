@@ -36,6 +36,7 @@ import numpy as np
 from .articles import ArticleMeta
 from .errors import IndexStoreError
 from .lexical import LexicalIndex
+from .links import safe_url
 from .passages import Passage
 
 FORMAT = 1
@@ -61,7 +62,7 @@ class ArticleInfo:
 
     @classmethod
     def from_meta(cls, article_id: str, title: str, meta: ArticleMeta, source: str) -> ArticleInfo:
-        return cls(id=article_id, title=meta.title or title, url=meta.url, publisher=meta.publisher,
+        return cls(id=article_id, title=meta.title or title, url=safe_url(meta.url), publisher=meta.publisher,
                    department=meta.department, series=meta.series, published=meta.published,
                    source_sha256=hashlib.sha256(source.encode()).hexdigest())
 
@@ -249,7 +250,8 @@ def load_generation(folder: Path) -> IndexData:
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
         view_owner = np.load(folder / "view_owner.npy", allow_pickle=False)
         passages = [Passage.from_dict(row) for row in _read_jsonl(folder / "passages.jsonl")]
-        articles = {row["id"]: ArticleInfo(**row) for row in _read_jsonl(folder / "articles.jsonl")}
+        articles = {row["id"]: ArticleInfo(**{**row, "url": safe_url(row["url"])})
+                    for row in _read_jsonl(folder / "articles.jsonl")}
         lexical = LexicalIndex.load(folder / "bm25", manifest["tokenizer"])
         background = np.load(folder / BACKGROUND, allow_pickle=False)
     except IndexStoreError:

@@ -11,6 +11,8 @@ import hmac
 import json
 import logging
 import math
+import re
+import secrets
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,8 +106,22 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
+# The chat page's policy. Gradio's page has inline scripts (its config), so each HTML answer gets a
+# fresh nonce on its own <script> tags; with a nonce, Chromium and Firefox also refuse inline event
+# handlers and javascript: links, so an injected tag or a bad stored URL cannot run script here.
+# 'unsafe-eval' because Gradio 6's gr.HTML compiles its template with new Function (the page shows
+# "Error rendering HTML" without it); it does not allow inline scripts, handlers or javascript: links.
+# Styles stay 'unsafe-inline': Gradio sets many element styles at run time.
+PAGE_POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; "
+               "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+               "form-action 'self'; frame-ancestors 'self'")
+SCRIPT_TAG = re.compile(rb"<script(?=[\s>])")
+
+
 class Guard:
-    """Pure ASGI middleware: who may frame which page, no MIME sniffing, no-store on API answers."""
+    """Pure ASGI middleware: a Content-Security-Policy on every answer, who may frame which page, no
+    MIME sniffing, no-store on API answers."""
 
     def __init__(self, app: ASGIApp, origins: Sequence[str]) -> None:
         self.app = app
@@ -114,10 +130,11 @@ class Guard:
             "/embed": {"Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; "
                        "style-src 'self' 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; "
                        f"frame-ancestors {ancestors}"},
-            "/widget.js": {"Cross-Origin-Resource-Policy": "cross-origin"},  # a script any page may load
+            "/widget.js": {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+                           "Cross-Origin-Resource-Policy": "cross-origin"},  # a script any page may load
             "/api/": {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
                       "Cache-Control": "no-store"},
-            "": {"Content-Security-Policy": "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN"},
+            "": {"X-Frame-Options": "SAMEORIGIN"},  # plus PAGE_POLICY with a nonce, per answer
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -127,13 +144,32 @@ class Guard:
         path = scope["path"]
         extra = self.headers.get(path) or self.headers["/api/" if path.startswith("/api/") else ""]
         extra = {**extra, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+        nonce = secrets.token_urlsafe(16) if "Content-Security-Policy" not in extra else ""
+        if nonce:
+            extra["Content-Security-Policy"] = PAGE_POLICY.format(nonce=nonce)
+        start: Message | None = None
+        body = bytearray()
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal start
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in extra.items():
                     if name not in headers:
                         headers[name] = value
+                html = headers.get("content-type", "").startswith("text/html")
+                if nonce and html and "content-encoding" not in headers:
+                    start = message  # held back until the whole page is there to add the nonce
+                    return
+            elif start is not None and message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                page = SCRIPT_TAG.sub(f'<script nonce="{nonce}"'.encode(), bytes(body))
+                MutableHeaders(scope=start)["content-length"] = str(len(page))
+                await send(start)
+                await send({"type": "http.response.body", "body": page})
+                return
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
