@@ -42,6 +42,7 @@ from retrieval import (
     load_seeds,
 )
 from web.api import create_api
+from web.limits import ClientLimits
 from web.page import Context, mount_page
 
 QUEUE_SIZE = 32
@@ -122,9 +123,9 @@ def settings_from(argv: Sequence[str] | None = None, env: dict[str, str] | None 
 def create_app(retriever: Retriever | LiveRetriever, settings: Settings) -> FastAPI:
     """The web app: FastAPI with the JSON API, /embed and /widget.js, and the chat page mounted at "/"."""
     now = retriever.current() if isinstance(retriever, LiveRetriever) else retriever
-    ctx = Context(retriever, FeedbackStore(settings.db), tuple(example_questions(now, 3)))
-    api = create_api(ctx, allowed_origins=settings.allowed_origins, rate_limit=settings.rate_limit,
-                     admin_token=settings.admin_token)
+    limits = ClientLimits(settings.rate_limit)  # one set of counters for the API and the page
+    ctx = Context(retriever, FeedbackStore(settings.db), tuple(example_questions(now, 3)), limits)
+    api = create_api(ctx, allowed_origins=settings.allowed_origins, limits=limits, admin_token=settings.admin_token)
     return mount_page(api, ctx, queue_size=settings.queue_size, concurrency=settings.concurrency,
                       blocked_paths=[settings.seeds, settings.index, settings.db.parent])
 

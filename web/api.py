@@ -10,10 +10,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import math
 import re
 import secrets
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,15 +19,14 @@ from typing import TYPE_CHECKING
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from limits import parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError
+
+from .limits import ClientLimits, GradioGate, client_of, problem
 
 if TYPE_CHECKING:
     from .page import Context
@@ -86,11 +83,6 @@ def ask_doc(*refusals: int) -> dict:
     return {"summary": "Quoted answers to a question", "response_model": None,
             "responses": {200: {"model": AskResponse},
                           **{status: {"model": ApiError, "description": described[status]} for status in statuses}}}
-
-
-def problem(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """A refusal in this API's shape: ``{"error": CODE, "message": "what is wrong"}``."""
-    return JSONResponse({"error": code, "message": message}, status, headers)
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:
@@ -175,7 +167,7 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_api(ctx: Context, *, allowed_origins: Sequence[str], rate_limit: str, admin_token: str) -> FastAPI:
+def create_api(ctx: Context, *, allowed_origins: Sequence[str], limits: ClientLimits, admin_token: str) -> FastAPI:
     """FastAPI with the routes below, CORS for ``allowed_origins`` only and ``Guard``'s headers.
 
     The OpenAPI description is public; Swagger UI (/docs) stays off: it loads scripts from a CDN.
@@ -183,40 +175,27 @@ def create_api(ctx: Context, *, allowed_origins: Sequence[str], rate_limit: str,
     api = FastAPI(title="せたがやDXインタビュー Q&A API", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", version="1",
                   description="Quoted answers from the Setagaya DX interviews (docs/api.md).")
-    add_routes(api, ctx, rate_limit=rate_limit, admin_token=admin_token)
+    add_routes(api, ctx, limits=limits, admin_token=admin_token)
     # One CORS policy for every route, the page's included: Gradio's own CORS layer, which would let
     # any site read its endpoints, stands aside when the parent app has a CORSMiddleware.
     api.add_middleware(CORSMiddleware, allow_origins=list(allowed_origins), allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], max_age=600)
+    api.add_middleware(GradioGate, limits=limits)  # inside CORS: a refusal still gets CORS headers
     api.add_middleware(Guard, origins=allowed_origins)
     return api
 
 
-def add_routes(api: FastAPI, ctx: Context, *, rate_limit: str, admin_token: str) -> None:
+def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token: str) -> None:
     """/api/ask (GET, POST), /api/reload (``admin_token``), /embed and /widget.js, on ``api``.
 
-    An empty ``admin_token`` means /api/reload always answers 401.
-
-    Rate limiting uses the maintained ``limits`` package directly (the library slowapi is built
-    on) rather than slowapi's decorators: the limiter then lives in this app instance (no module
-    state), GET and POST share one bucket per client, and a refusal has this API's JSON error shape.
+    An empty ``admin_token`` means /api/reload always answers 401. ``limits`` counts questions per
+    client, shared with the chat page's Gradio endpoints (web/limits.py).
     """
-    limiter, rates = MovingWindowRateLimiter(MemoryStorage()), parse_many(rate_limit)
     searches = CapacityLimiter(API_SEARCHES)
     widget, embed = (STATIC / "widget.js").read_bytes(), (STATIC / "embed.html").read_bytes()
 
     def refused(request: Request, bucket: str) -> JSONResponse | None:
-        # request.client is the peer, or the X-Forwarded-For client when the peer is a trusted proxy
-        # (uvicorn: --forwarded-allow-ips, default 127.0.0.1), so a proxy on this host works too.
-        key = (bucket, request.client.host if request.client else "unknown")
-        if all(limiter.test(rate, *key) for rate in rates):
-            for rate in rates:
-                limiter.hit(rate, *key)
-            return None
-        reset = max(limiter.get_window_stats(rate, *key).reset_time for rate in rates if not limiter.test(rate, *key))
-        wait = max(1, math.ceil(reset - time.time()))
-        return problem(429, "rate_limited", f"too many requests from this address; try again in {wait} s",
-                       {"Retry-After": str(wait)})
+        return limits.refused(client_of(request.scope), bucket)
 
     async def search(q: object, k: object) -> Response:
         try:
