@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError
@@ -259,6 +260,13 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
     @api.api_route("/embed", methods=["GET", "HEAD"], include_in_schema=False)
     def embed_page() -> Response:
         return HTMLResponse(embed, headers={"Cache-Control": "public, max-age=300"})
+
+    @api.exception_handler(ClientDisconnect)
+    async def aborted(request: Request, error: ClientDisconnect) -> Response:
+        # The client went away mid-body: nothing is wrong with the server, and nobody reads the answer.
+        log.info("%s %s: the client closed the connection before sending the whole body",
+                 request.method, request.url.path)
+        return problem(400, "aborted", "the request body was not received in full")
 
     @api.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
