@@ -6,8 +6,9 @@
 Settings come from the flags, then environment variables (APP_HOST, APP_PORT, RETRIEVAL_INDEX,
 RETRIEVAL_SEEDS, RETRIEVAL_DB, RETRIEVAL_MODEL, APP_ALLOWED_ORIGINS, APP_RATE_LIMIT, and
 APP_ADMIN_TOKEN, which has no flag so that it never shows in a process list), then the defaults.
-If the index is missing it is built from the seeds first. Nothing is generated: every reply is a
-quote from an article.
+If the current index generation is damaged the newest intact one is served (and the damage named);
+only when there is none is the index built from the seeds, under the update lock. Nothing is
+generated: every reply is a quote from an article.
 
 This file is the entry point: settings, start-up and ``create_app``. The web layer itself lives in
 ``web/``: ``web.cards`` renders reply cards, ``web.page`` is the Gradio chat page and its handlers,
@@ -39,7 +40,7 @@ from retrieval import (
     RetrievalError,
     Retriever,
     example_questions,
-    load_seeds,
+    open_index,
 )
 from web.api import create_api
 from web.limits import ClientLimits
@@ -131,13 +132,9 @@ def create_app(retriever: Retriever | LiveRetriever, settings: Settings) -> Fast
 
 
 def open_retriever(settings: Settings) -> Retriever:
-    """Load the index; if there is none (or it cannot be used), build it from the seeds first."""
+    """The newest intact index generation; built from the seeds (under the update lock) if there is none."""
     say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    try:
-        return Retriever.load(settings.index)
-    except RetrievalError as error:
-        say(f"{error}\nbuilding the index in {settings.index} from {settings.seeds} ...")
-    return Retriever.build(load_seeds(settings.seeds), settings.index, model=settings.model, progress=say)
+    return open_index(settings.index, settings.seeds, settings.model, say)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     # Serve new index generations written by `python -m retrieval add/remove` without a restart.
-    app = create_app(LiveRetriever(settings.index, retriever.embedder), settings)
+    app = create_app(LiveRetriever(settings.index, start=retriever), settings)
     print(f"* Running on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     return 0

@@ -15,7 +15,7 @@ from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, load_embedder
 from .errors import ArticleError, EmbedderError, IndexBusyError, IndexStoreError, QueryError, RetrievalError
 from .feedback import DEFAULT_DB, FeedbackError, FeedbackStore
 from .links import safe_url
-from .live import LiveRetriever
+from .live import LiveRetriever, open_index
 from .passages import Passage, make_passages
 from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
 
@@ -50,6 +50,7 @@ __all__ = [
     "load_embedder",
     "load_seeds",
     "make_passages",
+    "open_index",
     "parse_article",
     "safe_url",
 ]

@@ -223,6 +223,29 @@ def prune_generations(index_dir: Path, keep: int = KEEP_GENERATIONS) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def remove_staging(index_dir: Path) -> None:
+    """Delete every ``.tmp-gen-*`` folder. Only under the update lock: then none is being written."""
+    for path in Path(index_dir).glob(".tmp-gen-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def load_intact(index_dir: Path) -> tuple[IndexData, list[str]]:
+    """The current generation or, when it is damaged, the newest older one that loads and verifies;
+    and what is damaged (one message each). Raises the current one's error when none is intact."""
+    index_dir = Path(index_dir)
+    try:
+        return load_index(index_dir), []
+    except IndexStoreError as error:
+        first, problems = error, [str(error)]
+    for folder in sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), reverse=True):  # newest first
+        try:
+            return load_generation(folder), problems
+        except IndexStoreError as error:
+            if str(error) not in problems:
+                problems.append(str(error))
+    raise first
+
+
 def load_generation(folder: Path) -> IndexData:
     """Load and verify one generation folder; raises :class:`IndexStoreError` naming any problem."""
     folder = Path(folder)
