@@ -131,8 +131,7 @@ def test_screenshots_at_desktop_and_phone_size(browser: object, server: tuple[st
     page.close()
 
 
-def test_the_page_answers_under_its_content_security_policy_with_no_violations(browser: object,
-                                                                                server: tuple[str, app.Settings]) -> None:
+def test_the_page_answers_under_its_content_security_policy(browser: object, server: tuple[str, app.Settings]) -> None:
     page = browser.new_page(viewport=SIZES["desktop"])
     page.set_default_timeout(TIMEOUT)
     messages: list[str] = []

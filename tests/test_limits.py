@@ -50,7 +50,8 @@ def test_the_page_itself_still_answers_within_the_limit(fake_retriever: Retrieve
         assert_rate_limited(client.post("/gradio_api/call/chat", json={"data": [LEADER]}))
 
 
-@pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/upload?upload_id=x", "/gradio_api/process_recording"])
+@pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/upload?upload_id=x",
+                                  "/gradio_api/process_recording"])
 def test_an_upload_is_refused_and_nothing_is_stored(fake_retriever: Retriever, tmp_path: Path, path: str) -> None:
     with make_client(fake_retriever, tmp_path, "100/minute") as client:
         response = client.post(path, files={"files": ("a.html", b"<script>alert(1)</script>", "text/html")})
