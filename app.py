@@ -6,8 +6,9 @@
 Settings come from the flags, then environment variables (APP_HOST, APP_PORT, RETRIEVAL_INDEX,
 RETRIEVAL_SEEDS, RETRIEVAL_DB, RETRIEVAL_MODEL, APP_ALLOWED_ORIGINS, APP_RATE_LIMIT, and
 APP_ADMIN_TOKEN, which has no flag so that it never shows in a process list), then the defaults.
-If the index is missing it is built from the seeds first. Nothing is generated: every reply is a
-quote from an article.
+If the current index generation is damaged the newest intact one is served (and the damage named);
+only when there is none is the index built from the seeds, under the update lock. Nothing is
+generated: every reply is a quote from an article.
 
 This file is the entry point: settings, start-up and ``create_app``. The web layer itself lives in
 ``web/``: ``web.cards`` renders reply cards, ``web.page`` is the Gradio chat page and its handlers,
@@ -38,9 +39,10 @@ from retrieval import (
     LiveRetriever,
     RetrievalError,
     Retriever,
-    load_seeds,
+    open_index,
 )
 from web.api import create_api
+from web.limits import ClientLimits
 from web.page import Context, mount_page
 
 QUEUE_SIZE = 32
@@ -120,22 +122,18 @@ def settings_from(argv: Sequence[str] | None = None, env: dict[str, str] | None 
 
 def create_app(retriever: Retriever | LiveRetriever, settings: Settings) -> FastAPI:
     """The web app: FastAPI with the JSON API, /embed and /widget.js, and the chat page mounted at "/"."""
-    ctx = Context(retriever, FeedbackStore(settings.db))
+    limits = ClientLimits(settings.rate_limit)  # one set of counters for the API and the page
+    ctx = Context(retriever, FeedbackStore(settings.db), limits=limits)
     ctx.examples  # noqa: B018  drawn now rather than on the first page load
-    api = create_api(ctx, allowed_origins=settings.allowed_origins, rate_limit=settings.rate_limit,
-                     admin_token=settings.admin_token)
+    api = create_api(ctx, allowed_origins=settings.allowed_origins, limits=limits, admin_token=settings.admin_token)
     return mount_page(api, ctx, queue_size=settings.queue_size, concurrency=settings.concurrency,
                       blocked_paths=[settings.seeds, settings.index, settings.db.parent])
 
 
 def open_retriever(settings: Settings) -> Retriever:
-    """Load the index; if there is none (or it cannot be used), build it from the seeds first."""
+    """The newest intact index generation; built from the seeds (under the update lock) if there is none."""
     say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    try:
-        return Retriever.load(settings.index)
-    except RetrievalError as error:
-        say(f"{error}\nbuilding the index in {settings.index} from {settings.seeds} ...")
-    return Retriever.build(load_seeds(settings.seeds), settings.index, model=settings.model, progress=say)
+    return open_index(settings.index, settings.seeds, settings.model, say)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     # Serve new index generations written by `python -m retrieval add/remove` without a restart.
-    app = create_app(LiveRetriever(settings.index, retriever.embedder), settings)
+    app = create_app(LiveRetriever(settings.index, start=retriever), settings)
     print(f"* Running on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     return 0

@@ -14,7 +14,8 @@ from .conversation import Answer, answer, example_questions, is_english
 from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, load_embedder
 from .errors import ArticleError, EmbedderError, IndexBusyError, IndexStoreError, QueryError, RetrievalError
 from .feedback import DEFAULT_DB, FeedbackError, FeedbackStore
-from .live import LiveRetriever
+from .links import safe_url
+from .live import LiveRetriever, open_index
 from .passages import Passage, make_passages
 from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
 
@@ -49,5 +50,7 @@ __all__ = [
     "load_embedder",
     "load_seeds",
     "make_passages",
+    "open_index",
     "parse_article",
+    "safe_url",
 ]

@@ -11,6 +11,8 @@ from .library import LOCK_TIMEOUT, Change, Library
 from .sources import read_source
 
 META_FLAGS = ("title", "url", "published", "publisher", "series", "department")
+PENDING = {"not indexed": "NOT IN THE INDEX (only in seeds/)", "changed": "CHANGED in seeds/ since it was indexed",
+           "only in the index": "REMOVED from seeds/, still in the index"}
 
 
 def _say(message: str) -> None:
@@ -45,12 +47,16 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     listings = Library(Path(args.seeds), Path(args.index)).list()
     if args.json:
-        rows = [{"id": a.id, "title": a.title, "url": a.url, "published": a.published, "passages": a.passages}
-                for a in listings]
+        rows = [{"id": a.id, "title": a.title, "url": a.url, "published": a.published, "passages": a.passages,
+                 "state": a.state} for a in listings]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for a in listings:
-        print(f"{a.id}\t{a.title}\t{a.url or '-'}\t{a.passages} passages")
+        state = f"{a.passages} passages" if a.state == "indexed" else PENDING[a.state]
+        print(f"{a.id}\t{a.title}\t{a.url or '-'}\t{state}")
+    if any(a.state != "indexed" for a in listings):
+        _say("seeds/ and the index disagree (an update was interrupted?); the next add, remove or build "
+             "brings the index in line with seeds/")
     return 0
 
 

@@ -13,16 +13,16 @@ seconds, then stops with :class:`IndexBusyError`. Readers never take the lock.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from filelock import FileLock, Timeout
 
 from . import seeds
 from .articles import Article, ArticleMeta, parse_article, read_text, sidecar_meta
@@ -31,11 +31,20 @@ from .errors import ArticleError, IndexBusyError, IndexStoreError
 from .evaluate import Fitted, fit_calibration
 from .indexing import BuildReport, IndexedArticle, build_generation
 from .lexical import DEFAULT_TOKENIZER
+from .links import check_url, safe_url
 from .passages import Passage, make_passages
 from .retriever import Retriever
 from .reuse import Reuse
 from .sources import Draft, check_article_id
-from .store import MANIFEST, ArticleInfo, IndexData, current_generation, load_index
+from .store import (
+    MANIFEST,
+    ArticleInfo,
+    IndexData,
+    current_generation,
+    load_index,
+    load_intact,
+    remove_staging,
+)
 
 LOCK_FILE = ".lock"
 LOCK_TIMEOUT = 30.0
@@ -58,38 +67,39 @@ class Change:
 
 @dataclass(frozen=True)
 class Listing:
-    """One article in the index."""
+    """One article in the index, or in ``seeds/`` only: ``state`` says which."""
 
     id: str
     title: str
     url: str
     published: str | None
     passages: int
+    state: Literal["indexed", "not indexed", "changed", "only in the index"] = "indexed"
 
 
 @contextmanager
 def update_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold the index's update lock; wait up to ``timeout`` seconds (0: do not wait)."""
+    """Hold the index's update lock; wait up to ``timeout`` seconds (0: do not wait).
+
+    ``filelock`` (an flock on ``index/.lock``; the kernel drops it when a holder dies, so a killed
+    update never leaves the index locked). The holder first removes the ``.tmp-gen-*`` folders that
+    killed updates left behind: under the lock nobody else can be writing one.
+    """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / LOCK_FILE
-    with path.open("a+b") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexBusyError(
-                        f"another update is running on {index_dir} (it holds {path}); "
-                        "try again when it has finished"
-                    ) from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    lock = FileLock(path, timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise IndexBusyError(
+            f"another update is running on {index_dir} (it holds {path}); try again when it has finished"
+        ) from None
+    try:
+        remove_staging(index_dir)
+        yield
+    finally:
+        lock.release()
 
 
 class Library:
@@ -108,16 +118,46 @@ class Library:
         self._model = model
         self._lock_timeout = lock_timeout
         self._say = progress or (lambda message: None)
+        self._repair = False  # set by _previous: the current generation is damaged, write a new one
 
     def list(self) -> list[Listing]:
-        """The articles of the current generation, in index order."""
+        """The articles of the current generation, in index order, then what ``seeds/`` has that
+        the index lacks (e.g. after a killed ``add``); the next add, remove or build takes it in."""
         data = load_index(self.index_dir)
         counts = Counter(p.article_id for p in data.passages)
-        return [Listing(a.id, a.title, a.url, a.published, counts[a.id]) for a in data.articles.values()]
+        pending = self.pending(data)
+        listings = [Listing(a.id, a.title, a.url, a.published, counts[a.id], pending.get(a.id, "indexed"))
+                    for a in data.articles.values()]
+        for article_id, state in pending.items():
+            if state == "not indexed":
+                meta = sidecar_meta(seeds.article_paths(self.seeds_dir, article_id)[0])
+                listings.append(Listing(article_id, meta.title or article_id, meta.url, meta.published, 0, state))
+        return listings
+
+    def pending(self, data: IndexData | None) -> dict[str, str]:
+        """Articles where ``seeds/`` and the generation ``data`` disagree: id → ``not indexed``,
+        ``changed`` or ``only in the index``."""
+        found: dict[str, str] = {}
+        for path in sorted(self.seeds_dir.glob("*.txt")):
+            info = data.articles.get(path.stem) if data else None
+            try:
+                text, meta = read_text(path), sidecar_meta(path)
+            except ArticleError:
+                found[path.stem] = "changed" if info else "not indexed"
+                continue
+            if info is None:
+                found[path.stem] = "not indexed"
+            elif info.source_sha256 != hashlib.sha256(text.encode()).hexdigest() or not _same_meta(info, meta, text):
+                found[path.stem] = "changed"
+        for article_id in data.articles if data else ():
+            if not seeds.article_paths(self.seeds_dir, article_id)[0].exists():
+                found[article_id] = "only in the index"
+        return found
 
     def add(self, draft: Draft) -> Change:
         """Add an article, or replace the one with the same id. Nothing is written when it does not
         parse or when it is already in the index exactly like this (status ``unchanged``)."""
+        check_url(draft.meta.url)
         article = parse_article(draft.text, check_article_id(draft.id), draft.meta)
         info = ArticleInfo.from_meta(article.id, article.title, article.meta, article.source)
         text_path, meta_path = seeds.article_paths(self.seeds_dir, article.id)
@@ -131,7 +171,7 @@ class Library:
                     "give the new one another id with --id, or remove the old one first"
                 )
             same_files = (_read(text_path) == draft.text.encode() and _read(meta_path) == seeds.meta_json(draft.meta))
-            if old == info and same_files and previous is not None:
+            if old == info and same_files and previous and not self._repair and not self.pending(previous):
                 count = sum(p.article_id == article.id for p in previous.passages)
                 return Change("unchanged", article.id, info.title, info.url, count, 0, 0, previous.path.name)
             saved = seeds.snapshot(self.seeds_dir, article.id)
@@ -157,21 +197,26 @@ class Library:
         return Change("removed", article_id, old.title if old else article_id, old.url if old else "",
                       0, report.embedded, report.reused, report.folder.name)
 
-    def sync(self) -> BuildReport:
-        """Bring the index in line with ``seeds/``, embedding only what changed."""
-        with update_lock(self.index_dir, self._lock_timeout):
-            return self._rebuild(self._previous())
-
     # -- internals ---------------------------------------------------------------------------------
     def _previous(self) -> IndexData | None:
-        """The current generation, or ``None`` when there is none or it cannot be used."""
+        """The current generation (or, when it is damaged, the newest intact one, whose vectors are
+        then reused); ``None`` when there is none or none can be used."""
+        self._repair = False
         try:
             if current_generation(self.index_dir) is None:
                 return None
-            return load_index(self.index_dir)
+        except IndexStoreError:
+            pass  # a damaged CURRENT: look for an intact generation all the same
+        try:
+            data, problems = load_intact(self.index_dir)
         except IndexStoreError as error:
             self._say(f"warning: the current index cannot be reused ({error}); embedding everything again")
+            self._repair = True
             return None
+        for problem in problems:
+            self._say(f"warning: {problem.split('; rebuild')[0]}; reusing {data.path.name}, writing a new generation")
+        self._repair = bool(problems)
+        return data
 
     def _damaged_index_model(self) -> str | None:
         """The model named by the current generation's manifest, even when the generation is damaged."""
@@ -232,7 +277,7 @@ class Library:
 def _same_meta(info: ArticleInfo, meta: ArticleMeta, source: str) -> bool:
     """Whether ``meta`` gives the same citation data (and so the same passages) as ``info``."""
     title = meta.title or next((line.strip() for line in source.splitlines() if line.strip()), "")
-    return (title, meta.url, meta.publisher, meta.department, meta.series, meta.published) == (
+    return (title, safe_url(meta.url), meta.publisher, meta.department, meta.series, meta.published) == (
         info.title, info.url, info.publisher, info.department, info.series, info.published)
 
 

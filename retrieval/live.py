@@ -6,6 +6,9 @@ generation, the calling thread loads it with the same embedder object (the model
 again) and swaps it in. Requests already running keep the retriever they were given. When the new
 generation cannot be loaded (damaged file, other model) it logs one line and keeps serving the last
 good generation; it tries again when ``CURRENT`` changes. Safe to share between threads.
+
+:func:`open_index` is the app's start-up: the newest intact generation (saying what is damaged), or
+a build from ``seeds/`` under the update lock when there is none.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from .articles import load_seeds
 from .embedding import Embedder
-from .errors import RetrievalError
-from .retriever import Retriever, SearchResult
-from .store import current_generation
+from .errors import IndexStoreError, RetrievalError
+from .library import update_lock
+from .retriever import Retriever
+from .store import current_generation, load_intact
 
 CHECK_EVERY = 1.0
 log = logging.getLogger("retrieval.live")
@@ -27,9 +33,10 @@ log = logging.getLogger("retrieval.live")
 class LiveRetriever:
     """Holds the retriever of the newest good generation of ``index_dir``."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder | None = None, check_every: float = CHECK_EVERY) -> None:
+    def __init__(self, index_dir: Path, embedder: Embedder | None = None, check_every: float = CHECK_EVERY,
+                 *, start: Retriever | None = None) -> None:
         self.index_dir = Path(index_dir)
-        self._retriever = Retriever.load(self.index_dir, embedder)
+        self._retriever = start or open_intact(self.index_dir, embedder)
         self._embedder = self._retriever.embedder
         self._check_every = check_every
         self._next_check = time.monotonic() + check_every
@@ -58,9 +65,6 @@ class LiveRetriever:
             self._reload_if_changed()
         return self._retriever
 
-    def search(self, question: str, k: int = 5) -> SearchResult:
-        return self.current().search(question, k=k)
-
     def _reload_if_changed(self) -> None:
         try:
             folder = current_generation(self.index_dir)
@@ -82,3 +86,27 @@ class LiveRetriever:
         if name != self._rejected:
             log.warning("keeping index generation %s: %s cannot be loaded (%s)", self.generation, name, error)
         self._rejected = name
+
+
+def open_intact(index_dir: Path, embedder: Embedder | None = None,
+                say: Callable[[str], None] = log.warning) -> Retriever:
+    """The current generation, or the newest intact one when it is damaged (``say`` names the damage)."""
+    data, problems = load_intact(index_dir)
+    for problem in problems:
+        say(f"{problem.split('; rebuild')[0]}; serving the intact generation {data.path.name} instead "
+            "(the next add, remove or build writes a new one)")
+    return Retriever.load(index_dir, embedder, data=data)
+
+
+def open_index(index_dir: Path, seeds_dir: Path, model: str, say: Callable[[str], None]) -> Retriever:
+    """The app's start-up: :func:`open_intact`; only when no generation is intact (or there is no
+    index), a build from ``seeds_dir``, under the update lock so that it never races an editor."""
+    try:
+        return open_intact(index_dir, say=lambda message: say(f"warning: {message}"))
+    except IndexStoreError as error:
+        say(f"{error}\nbuilding the index in {index_dir} from {seeds_dir} ...")
+    with update_lock(index_dir):
+        try:  # an editor's update may have written one while this waited for the lock
+            return Retriever.load(index_dir)
+        except IndexStoreError:
+            return Retriever.build(load_seeds(seeds_dir), index_dir, model=model, progress=say)

@@ -140,9 +140,9 @@ class Retriever:
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
-    def load(cls, index_dir: Path, embedder: Embedder | None = None) -> Retriever:
-        """Load the current generation; the embedder must be the one the index was built with."""
-        data = load_index(Path(index_dir))
+    def load(cls, index_dir: Path, embedder: Embedder | None = None, data: IndexData | None = None) -> Retriever:
+        """Load the current generation (or ``data``); the embedder must be the one it was built with."""
+        data = load_index(Path(index_dir)) if data is None else data
         info = data.manifest["embedder"]
         if embedder is None:
             embedder = load_embedder(info.get("model") or info["name"])

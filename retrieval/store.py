@@ -38,6 +38,7 @@ from .articles import ArticleMeta
 from .calibration import Calibration
 from .errors import IndexStoreError
 from .lexical import LexicalIndex
+from .links import safe_url
 from .passages import Passage
 
 FORMAT = 1
@@ -64,7 +65,7 @@ class ArticleInfo:
 
     @classmethod
     def from_meta(cls, article_id: str, title: str, meta: ArticleMeta, source: str) -> ArticleInfo:
-        return cls(id=article_id, title=meta.title or title, url=meta.url, publisher=meta.publisher,
+        return cls(id=article_id, title=meta.title or title, url=safe_url(meta.url), publisher=meta.publisher,
                    department=meta.department, series=meta.series, published=meta.published,
                    source_sha256=hashlib.sha256(source.encode()).hexdigest())
 
@@ -233,6 +234,29 @@ def prune_generations(index_dir: Path, keep: int = KEEP_GENERATIONS) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def remove_staging(index_dir: Path) -> None:
+    """Delete every ``.tmp-gen-*`` folder. Only under the update lock: then none is being written."""
+    for path in Path(index_dir).glob(".tmp-gen-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def load_intact(index_dir: Path) -> tuple[IndexData, list[str]]:
+    """The current generation or, when it is damaged, the newest older one that loads and verifies;
+    and what is damaged (one message each). Raises the current one's error when none is intact."""
+    index_dir = Path(index_dir)
+    try:
+        return load_index(index_dir), []
+    except IndexStoreError as error:
+        first, problems = error, [str(error)]
+    for folder in sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), reverse=True):  # newest first
+        try:
+            return load_generation(folder), problems
+        except IndexStoreError as error:
+            if str(error) not in problems:
+                problems.append(str(error))
+    raise first
+
+
 def load_generation(folder: Path) -> IndexData:
     """Load and verify one generation folder; raises :class:`IndexStoreError` naming any problem."""
     folder = Path(folder)
@@ -260,7 +284,8 @@ def load_generation(folder: Path) -> IndexData:
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
         view_owner = np.load(folder / "view_owner.npy", allow_pickle=False)
         passages = [Passage.from_dict(row) for row in _read_jsonl(folder / "passages.jsonl")]
-        articles = {row["id"]: ArticleInfo(**row) for row in _read_jsonl(folder / "articles.jsonl")}
+        articles = {row["id"]: ArticleInfo(**{**row, "url": safe_url(row["url"])})
+                    for row in _read_jsonl(folder / "articles.jsonl")}
         lexical = LexicalIndex.load(folder / "bm25", manifest["tokenizer"])
         calibration = Calibration.from_dict(json.loads((folder / CALIBRATION).read_text(encoding="utf-8")))
         glosses = json.loads((folder / GLOSSES).read_text(encoding="utf-8"))

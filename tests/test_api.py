@@ -5,6 +5,7 @@ Fast: the fake-embedder index and FastAPI's TestClient (no server, no browser).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -228,11 +229,30 @@ def test_embed_may_be_framed_only_by_allowed_origins(client: TestClient) -> None
     assert 'src="widget.js"' in embed.text
 
 
+def csp(response: object) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+
+
 def test_other_pages_may_be_framed_only_by_this_app(client: TestClient) -> None:
     page = client.get("/")
     assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
-    assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert csp(page)["frame-ancestors"] == "'self'"
     assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_chat_page_runs_only_its_own_scripts(client: TestClient) -> None:
+    """A script-src with a fresh nonce per answer and no 'unsafe-inline': an injected <script>,
+    an inline handler or a javascript: link cannot run; Gradio's own inline scripts carry the nonce."""
+    first, second = client.get("/"), client.get("/")
+    policy = csp(first)
+    nonce = re.fullmatch(r"'self' 'nonce-([\w-]+)' 'unsafe-eval'", policy["script-src"])[1]
+    assert nonce != re.search(r"'nonce-([\w-]+)'", csp(second)["script-src"])[1]
+    tags = re.findall(r"<script\b[^>]*>", first.text)
+    assert tags and all(f'nonce="{nonce}"' in tag for tag in tags)
+    assert int(first.headers["content-length"]) == len(first.content)
+    assert policy["object-src"] == "'none'" and "unsafe-inline" not in policy["script-src"]
+    for path in ("/api/ask?q=DX", "/widget.js", "/embed", "/gradio_api/info"):
+        assert "Content-Security-Policy" in client.get(path).headers, path
 
 
 def test_widget_script_is_served_as_javascript_any_page_may_load(client: TestClient) -> None:

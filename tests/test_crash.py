@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -197,3 +199,81 @@ def test_two_updates_at_once_both_land(library_dirs: tuple[Path, Path], tmp_path
     assert elapsed >= 2 * pause  # one waited for the other
     assert article_ids(index) == {OLD_ID, NEW_ID, "dx-suishin-tantouka-kouhen"}
     assert {p.name for p in seeds.glob("*.txt")} == {f"{OLD_ID}.txt", f"{NEW_ID}.txt", other.name}
+
+
+def test_a_damaged_current_generation_at_start_up_serves_the_previous_one(library_dirs: tuple[Path, Path],
+                                                                          tmp_path: Path) -> None:
+    """`python app.py` on an index whose newest generation is damaged: it says so, serves the one
+    before, and rebuilds nothing (no new generation, CURRENT untouched)."""
+    from app_server import free_port
+    from test_live_update import ask
+
+    seeds, index = library_dirs
+    previous = current_generation(index)
+    Library(seeds, index).add(read_source(str(NEW_ARTICLE)))
+    damaged = current_generation(index)
+    DAMAGE["truncated vectors"][1](damaged / "vectors.faiss")
+    folders = sorted(p.name for p in index.iterdir())
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RETRIEVAL_", "APP_"))}
+    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--index", str(index), "--seeds",
+                                str(seeds), "--db", str(tmp_path / "f.sqlite3")],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while not any("Running on" in line for line in lines):
+            ready, _, _ = select.select([process.stderr], [], [], 60)
+            assert ready and process.poll() is None, "".join(lines)
+            lines.append(process.stderr.readline())
+        said = "".join(lines)
+        assert f"{damaged.name}/vectors.faiss is damaged" in said and previous.name in said, said
+        assert "building" not in said and "Traceback" not in said
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                ask(f"http://127.0.0.1:{port}/", "DX")
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert ask(f"http://127.0.0.1:{port}/", "DX推進リーダーって何をする人?")["answered"]
+        assert not ask(f"http://127.0.0.1:{port}/", ONLY_IN_NEW)["hits"][0]["id"].startswith(NEW_ID)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert sorted(p.name for p in index.iterdir()) == folders and current_generation(index) == damaged
+
+
+def test_a_killed_add_is_visible_in_list_and_the_next_update_takes_it_in(library_dirs: tuple[Path, Path],
+                                                                         run_cli: object) -> None:
+    seeds, index = library_dirs
+    child = start_child(("os", "rename", 1), add_args(seeds, index))  # seeds/ written, index not switched
+    wait_for_pause(child)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    assert list(index.glob(".tmp-gen-*")) and (seeds / f"{NEW_ID}.txt").exists()
+
+    listed = run_cli("list", "--seeds", str(seeds), "--index", str(index))
+    assert listed.returncode == 0
+    [row] = [line for line in listed.stdout.splitlines() if line.startswith(NEW_ID)]
+    assert "NOT IN THE INDEX" in row and "disagree" in listed.stderr
+
+    # The next update of any article (here: the old one, unchanged) brings the index in line.
+    done = run_cli(*add_args(seeds, index, ROOT / "seeds" / f"{OLD_ID}.txt"))
+    assert done.returncode == 0, done.stderr
+    assert article_ids(index) == {OLD_ID, NEW_ID} and not list(index.glob(".tmp-gen-*"))
+    listed = run_cli("list", "--seeds", str(seeds), "--index", str(index), "--json")
+    assert {row["id"]: row["state"] for row in json.loads(listed.stdout)} == {OLD_ID: "indexed", NEW_ID: "indexed"}
+
+
+def test_start_up_without_an_intact_generation_builds_under_the_update_lock(seeds_copy: Path, tmp_path: Path) -> None:
+    from retrieval import open_index
+
+    index, said, opened = tmp_path / "index", [], []
+    with update_lock(index):  # an editor's update is running: the app waits for it, then builds
+        worker = threading.Thread(target=lambda: opened.append(open_index(index, seeds_copy, "hashing", said.append)))
+        worker.start()
+        worker.join(timeout=1.5)
+        assert worker.is_alive() and not (index / "CURRENT").exists()
+    worker.join(timeout=60)
+    assert opened[0].search("DX推進リーダーって何をする人?").hits
+    assert any("building the index" in line for line in said)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import math
-import time
+import re
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -19,16 +19,15 @@ from typing import TYPE_CHECKING, Literal
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from limits import parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError, answer
 
+from .limits import ClientLimits, GradioGate, client_of, problem
 from .share import add_share_routes
 
 if TYPE_CHECKING:
@@ -102,11 +101,6 @@ def ask_doc(*refusals: int) -> dict:
                           **{status: {"model": ApiError, "description": described[status]} for status in statuses}}}
 
 
-def problem(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """A refusal in this API's shape: ``{"error": CODE, "message": "what is wrong"}``."""
-    return JSONResponse({"error": code, "message": message}, status, headers)
-
-
 async def read_body(request: Request, limit: int) -> bytes | None:
     """The request body, or None as soon as it is known to be longer than ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
@@ -120,8 +114,22 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return bytes(body)
 
 
+# The chat page's policy. Gradio's page has inline scripts (its config), so each HTML answer gets a
+# fresh nonce on its own <script> tags; with a nonce, Chromium and Firefox also refuse inline event
+# handlers and javascript: links, so an injected tag or a bad stored URL cannot run script here.
+# 'unsafe-eval' because Gradio 6's gr.HTML compiles its template with new Function (the page shows
+# "Error rendering HTML" without it); it does not allow inline scripts, handlers or javascript: links.
+# Styles stay 'unsafe-inline': Gradio sets many element styles at run time.
+PAGE_POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; "
+               "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+               "form-action 'self'; frame-ancestors 'self'")
+SCRIPT_TAG = re.compile(rb"<script(?=[\s>])")
+
+
 class Guard:
-    """Pure ASGI middleware: who may frame which page, no MIME sniffing, no-store on API answers."""
+    """Pure ASGI middleware: a Content-Security-Policy on every answer, who may frame which page, no
+    MIME sniffing, no-store on API answers."""
 
     def __init__(self, app: ASGIApp, origins: Sequence[str]) -> None:
         self.app = app
@@ -130,10 +138,11 @@ class Guard:
             "/embed": {"Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; "
                        "style-src 'self' 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; "
                        f"frame-ancestors {ancestors}"},
-            "/widget.js": {"Cross-Origin-Resource-Policy": "cross-origin"},  # a script any page may load
+            "/widget.js": {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+                           "Cross-Origin-Resource-Policy": "cross-origin"},  # a script any page may load
             "/api/": {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
                       "Cache-Control": "no-store"},
-            "": {"Content-Security-Policy": "frame-ancestors 'self'", "X-Frame-Options": "SAMEORIGIN"},
+            "": {"X-Frame-Options": "SAMEORIGIN"},  # plus PAGE_POLICY with a nonce, per answer
         }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -143,19 +152,38 @@ class Guard:
         path = scope["path"]
         extra = self.headers.get(path) or self.headers["/api/" if path.startswith("/api/") else ""]
         extra = {**extra, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+        nonce = secrets.token_urlsafe(16) if "Content-Security-Policy" not in extra else ""
+        if nonce:
+            extra["Content-Security-Policy"] = PAGE_POLICY.format(nonce=nonce)
+        start: Message | None = None
+        body = bytearray()
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal start
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in extra.items():
                     if name not in headers:
                         headers[name] = value
+                html = headers.get("content-type", "").startswith("text/html")
+                if nonce and html and "content-encoding" not in headers:
+                    start = message  # held back until the whole page is there to add the nonce
+                    return
+            elif start is not None and message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                page = SCRIPT_TAG.sub(f'<script nonce="{nonce}"'.encode(), bytes(body))
+                MutableHeaders(scope=start)["content-length"] = str(len(page))
+                await send(start)
+                await send({"type": "http.response.body", "body": page})
+                return
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def create_api(ctx: Context, *, allowed_origins: Sequence[str], rate_limit: str, admin_token: str) -> FastAPI:
+def create_api(ctx: Context, *, allowed_origins: Sequence[str], limits: ClientLimits, admin_token: str) -> FastAPI:
     """FastAPI with the routes below, CORS for ``allowed_origins`` only and ``Guard``'s headers.
 
     The OpenAPI description is public; Swagger UI (/docs) stays off: it loads scripts from a CDN.
@@ -163,41 +191,28 @@ def create_api(ctx: Context, *, allowed_origins: Sequence[str], rate_limit: str,
     api = FastAPI(title="せたがやDXインタビュー Q&A API", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", version="1",
                   description="Quoted answers from the Setagaya DX interviews (docs/api.md).")
-    add_routes(api, ctx, rate_limit=rate_limit, admin_token=admin_token)
+    add_routes(api, ctx, limits=limits, admin_token=admin_token)
     add_share_routes(api, ctx)
     # One CORS policy for every route, the page's included: Gradio's own CORS layer, which would let
     # any site read its endpoints, stands aside when the parent app has a CORSMiddleware.
     api.add_middleware(CORSMiddleware, allow_origins=list(allowed_origins), allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], max_age=600)
+    api.add_middleware(GradioGate, limits=limits)  # inside CORS: a refusal still gets CORS headers
     api.add_middleware(Guard, origins=allowed_origins)
     return api
 
 
-def add_routes(api: FastAPI, ctx: Context, *, rate_limit: str, admin_token: str) -> None:
+def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token: str) -> None:
     """/api/ask (GET, POST), /api/reload (``admin_token``), /embed and /widget.js, on ``api``.
 
-    An empty ``admin_token`` means /api/reload always answers 401.
-
-    Rate limiting uses the maintained ``limits`` package directly (the library slowapi is built
-    on) rather than slowapi's decorators: the limiter then lives in this app instance (no module
-    state), GET and POST share one bucket per client, and a refusal has this API's JSON error shape.
+    An empty ``admin_token`` means /api/reload always answers 401. ``limits`` counts questions per
+    client, shared with the chat page's Gradio endpoints (web/limits.py).
     """
-    limiter, rates = MovingWindowRateLimiter(MemoryStorage()), parse_many(rate_limit)
     searches = CapacityLimiter(API_SEARCHES)
     widget, embed = (STATIC / "widget.js").read_bytes(), (STATIC / "embed.html").read_bytes()
 
     def refused(request: Request, bucket: str) -> JSONResponse | None:
-        # request.client is the peer, or the X-Forwarded-For client when the peer is a trusted proxy
-        # (uvicorn: --forwarded-allow-ips, default 127.0.0.1), so a proxy on this host works too.
-        key = (bucket, request.client.host if request.client else "unknown")
-        if all(limiter.test(rate, *key) for rate in rates):
-            for rate in rates:
-                limiter.hit(rate, *key)
-            return None
-        reset = max(limiter.get_window_stats(rate, *key).reset_time for rate in rates if not limiter.test(rate, *key))
-        wait = max(1, math.ceil(reset - time.time()))
-        return problem(429, "rate_limited", f"too many requests from this address; try again in {wait} s",
-                       {"Retry-After": str(wait)})
+        return limits.refused(client_of(request.scope), bucket)
 
     async def search(q: object, k: object, prev: object = None) -> Response:
         previous = prev[:MAX_QUESTION_CHARS] if isinstance(prev, str) and prev.strip() else None
@@ -265,6 +280,13 @@ def add_routes(api: FastAPI, ctx: Context, *, rate_limit: str, admin_token: str)
     @api.api_route("/embed", methods=["GET", "HEAD"], include_in_schema=False)
     def embed_page() -> Response:
         return HTMLResponse(embed, headers={"Cache-Control": "public, max-age=300"})
+
+    @api.exception_handler(ClientDisconnect)
+    async def aborted(request: Request, error: ClientDisconnect) -> Response:
+        # The client went away mid-body: nothing is wrong with the server, and nobody reads the answer.
+        log.info("%s %s: the client closed the connection before sending the whole body",
+                 request.method, request.url.path)
+        return problem(400, "aborted", "the request body was not received in full")
 
     @api.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:

@@ -12,7 +12,7 @@ from html import escape
 from types import MappingProxyType
 from urllib.parse import urlencode
 
-from retrieval import MAX_QUESTION_CHARS, Answer, Retriever, as_on_page
+from retrieval import MAX_QUESTION_CHARS, Answer, Retriever, as_on_page, safe_url
 
 # The card's limits and labels, for the page, /embed and the widget alike (the widget fetches
 # them as JSON from /api/card: see ``widget_config``).
@@ -88,8 +88,9 @@ def _quote(answer_: Answer, number: int, words: Mapping[str, str]) -> str:
     if hit.question:
         parts.append(f'<div class="meta asked">{words["asked"]}: 「{_text(hit.question)}」</div>')
     title = escape(hit.article_title)
-    link = (f'<a href="{escape(hit.url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
-            if hit.url else title)
+    url = safe_url(hit.url)
+    link = (f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'
+            if url else title)
     date = published_label(hit.published, words)
     date = f' <span class="date">({escape(date)})</span>' if date else ""
     parts.append(f'<div class="meta source">{words["source"]}: {link}{date}</div>')
@@ -147,8 +148,8 @@ def render_question(question: object) -> str:
 def articles_html(retriever: Retriever) -> str:
     """The start screen's list of indexed articles, each linking to its page."""
     items = "".join(
-        f'<li><a href="{escape(a.url, quote=True)}" target="_blank" rel="noopener noreferrer">{escape(a.title)}</a>'
-        f"</li>" if a.url else f"<li>{escape(a.title)}</li>"
+        f'<li><a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(a.title)}</a></li>'
+        if (url := safe_url(a.url)) else f"<li>{escape(a.title)}</li>"
         for a in retriever.articles
     )
     return f'<div id="articles"><b>検索対象の記事</b><ul>{items}</ul></div>'

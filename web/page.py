@@ -30,6 +30,7 @@ from retrieval import (
 )
 
 from .cards import INTRO, RELATED, TITLE, articles_html, render_answer, render_message, render_question
+from .limits import ClientLimits
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class Context:
     source: Retriever | LiveRetriever
     store: FeedbackStore
     fixed_examples: tuple[str, ...] | None = None
+    limits: ClientLimits | None = None  # bounds feedback rows per client and question (None: unbounded)
     _drawn: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -112,6 +114,10 @@ class Context:
         if drawn.get("for") is not retriever:  # a race only computes the same thing twice
             drawn.update({"examples": tuple(example_questions(retriever, EXAMPLES)), "for": retriever})
         return drawn["examples"]
+
+    def may_record(self, client: str, question: str) -> bool:
+        """Whether a feedback row from ``client`` about ``question`` may be written now."""
+        return self.limits is None or self.limits.feedback_allowed(client, question)
 
     @property
     def retriever(self) -> Retriever:
@@ -130,7 +136,8 @@ class Turn:
     suggestions: tuple[str, ...] = ()  # questions the articles answer, offered when this one is not
 
 
-def respond(ctx: Context, question: object, previous: str | None = None, listed: bool = True) -> Turn:
+def respond(ctx: Context, question: object, previous: str | None = None, listed: bool = True,
+            client: str = "") -> Turn:
     """The reply to a question (a follow-up is read after ``previous``). Never raises.
 
     ``listed``: a "not found" card lists the questions it suggests (the /chat API); the page shows
@@ -145,7 +152,7 @@ def respond(ctx: Context, question: object, previous: str | None = None, listed:
     except Exception:  # the reader gets a short message; the details go to the server log only
         log.exception("search failed")
         return Turn(render_message("failed", english))
-    if not found.answered:
+    if not found.answered and ctx.may_record(client, found.searched):
         try:
             ctx.store.record_unanswered(found.searched)
         except FeedbackError as error:
@@ -161,14 +168,15 @@ def new_state() -> dict:
     return {"previous": None, "replies": {}}
 
 
-def on_ask(ctx: Context, message: object, history: list | None, state: dict | None) -> tuple[list, str, dict]:
+def on_ask(ctx: Context, message: object, history: list | None, state: dict | None,
+           client: str = "") -> tuple[list, str, dict]:
     """Chat submit: append the question and its reply; remember what the reply showed, for votes.
 
     A reply that offers questions carries them as chat ``options`` (plain text values, which the
     Chatbot shows as buttons under the newest reply); a click comes back through ``on_ask``.
     """
     state = state or new_state()
-    turn = respond(ctx, message, state.get("previous"), listed=False)
+    turn = respond(ctx, message, state.get("previous"), listed=False, client=client)
     reply: dict = {"role": "assistant", "content": turn.html}
     if turn.suggestions:
         reply["options"] = [{"value": q} for q in turn.suggestions]
@@ -179,11 +187,11 @@ def on_ask(ctx: Context, message: object, history: list | None, state: dict | No
     return history, "", {"previous": turn.searched or state.get("previous"), "replies": replies}
 
 
-def on_vote(ctx: Context, state: dict | None, index: int | Sequence[int], liked: object) -> bool:
+def on_vote(ctx: Context, state: dict | None, index: int | Sequence[int], liked: object, client: str = "") -> bool:
     """👍/👎 on the reply at ``index`` of the chat; True when a vote was stored."""
     number = index if isinstance(index, int) else index[0]
     reply = (state or {}).get("replies", {}).get(str(number))
-    if reply is None or liked not in (True, False):
+    if reply is None or liked not in (True, False) or not ctx.may_record(client, reply["question"]):
         return False
     try:
         ctx.store.record_vote(reply["question"], reply["ids"], "up" if liked else "down")
@@ -191,6 +199,12 @@ def on_vote(ctx: Context, state: dict | None, index: int | Sequence[int], liked:
         log.warning("%s", error)
         return False
     return True
+
+
+def client_host(request: gr.Request | None) -> str:
+    """The client address of a Gradio call (as uvicorn resolved it; see web/limits.py)."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or "unknown"
 
 
 def chosen_question(data: gr.SelectData) -> str:
@@ -227,18 +241,19 @@ def build_page(ctx: Context) -> gr.Blocks:
             chat = gr.Chatbot(value=history, examples=[{"text": q} for q in ctx.examples])
             return chat, current, articles_html(ctx.retriever)
 
-        def ask_fn(message: str, history: list, current: dict) -> tuple[list, str, dict]:
-            return on_ask(ctx, message, history, current)
+        def ask_fn(message: str, history: list, current: dict, request: gr.Request) -> tuple[list, str, dict]:
+            return on_ask(ctx, message, history, current, client_host(request))
 
-        def choose_fn(history: list, current: dict, data: gr.SelectData) -> tuple[list, str, dict]:
-            return on_ask(ctx, chosen_question(data), history, current)
+        def choose_fn(history: list, current: dict, data: gr.SelectData,
+                      request: gr.Request) -> tuple[list, str, dict]:
+            return on_ask(ctx, chosen_question(data), history, current, client_host(request))
 
-        def vote_fn(current: dict, data: gr.LikeData) -> None:
-            on_vote(ctx, current, data.index, data.liked)
+        def vote_fn(current: dict, data: gr.LikeData, request: gr.Request) -> None:
+            on_vote(ctx, current, data.index, data.liked, client_host(request))
 
-        def chat(question: str) -> str:
+        def chat(question: str, request: gr.Request) -> str:
             """Answer one question with a citation card (HTML), the same reply the page shows."""
-            return respond(ctx, question).html
+            return respond(ctx, question, client=client_host(request)).html
 
         private = {"api_visibility": "private"}
         typed = {"inputs": [question, chatbot, state], "outputs": [chatbot, question, state], **private}

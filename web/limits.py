@@ -1,0 +1,100 @@
+"""Per-client limits shared by every route that runs a search or writes feedback (docs/api.md).
+
+One :class:`ClientLimits` per app: ``/api/ask``, the chat page's own Gradio endpoints
+(``/gradio_api/queue/join``, ``/run/…``, ``/call/…``, ``/api/…``) and the feedback writes all count
+against it, so a client cannot get round the API's limit by calling Gradio directly, nor flood the
+feedback database. :class:`GradioGate` applies it in front of Gradio and refuses uploads (the page
+has none). Counters live in memory, per process (the maintained ``limits`` package).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from fastapi.responses import JSONResponse
+from limits import RateLimitItem, parse, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from retrieval.feedback import normalize_question
+
+# A client may add at most this many feedback rows (unanswered questions and votes together) ...
+FEEDBACK_RATE = "10/minute;200/day"
+# ... and the same question counts once a day per client, however often it is asked or voted on.
+SAME_QUESTION_RATE = "1/day"
+# Gradio routes that run one of the page's functions (each a search, a vote or a list refresh).
+GRADIO_CALLS = ("/gradio_api/queue/join", "/gradio_api/run/", "/gradio_api/call/", "/gradio_api/api/",
+                "/gradio_api/component_server")
+GRADIO_REFUSED = ("/gradio_api/upload", "/gradio_api/process_recording")
+
+
+def problem(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A refusal in this API's shape: ``{"error": CODE, "message": "what is wrong"}``."""
+    return JSONResponse({"error": code, "message": message}, status, headers)
+
+
+def client_of(scope: Scope) -> str:
+    """The client address: the peer, or the X-Forwarded-For client when the peer is a proxy the
+    operator named (uvicorn rewrites ``scope["client"]`` then; see app.py ``--trusted-proxy``)."""
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
+class ClientLimits:
+    """Moving-window counters per client address: questions (``rate``) and feedback rows."""
+
+    def __init__(self, rate: str, feedback_rate: str = FEEDBACK_RATE) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._rates = parse_many(rate)
+        self._feedback = parse_many(feedback_rate)
+        self._same_question: RateLimitItem = parse(SAME_QUESTION_RATE)
+
+    def _take(self, rates: list[RateLimitItem], *key: str) -> float:
+        """0 when allowed (and counted), else the seconds until the next one would be."""
+        if all(self._limiter.test(rate, *key) for rate in rates):
+            for rate in rates:
+                self._limiter.hit(rate, *key)
+            return 0
+        blocked = [rate for rate in rates if not self._limiter.test(rate, *key)]
+        reset = max(self._limiter.get_window_stats(rate, *key).reset_time for rate in blocked)
+        return max(1, math.ceil(reset - time.time()))
+
+    def refused(self, client: str, bucket: str = "ask") -> JSONResponse | None:
+        """A 429 when ``client`` is over the rate in ``bucket``; else None (and the request counts)."""
+        wait = self._take(self._rates, bucket, client)
+        if not wait:
+            return None
+        return problem(429, "rate_limited", f"too many requests from this address; try again in {wait} s",
+                       {"Retry-After": str(wait)})
+
+    def feedback_allowed(self, client: str, question: str) -> bool:
+        """Whether ``client`` may add a feedback row about ``question`` now (counted when True)."""
+        key = normalize_question(question)
+        if not self._limiter.test(self._same_question, "same-question", client, key):
+            return False
+        if self._take(self._feedback, "feedback", client):
+            return False
+        return self._limiter.hit(self._same_question, "same-question", client, key)
+
+
+class GradioGate:
+    """Pure ASGI middleware: Gradio calls share ``/api/ask``'s per-client limit; uploads are refused."""
+
+    def __init__(self, app: ASGIApp, limits: ClientLimits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/gradio_api/"):
+            refusal = None
+            if path.startswith(GRADIO_REFUSED):
+                refusal = problem(403, "forbidden", "this app accepts no uploads")
+            elif scope["method"] == "POST" and path.startswith(GRADIO_CALLS):
+                refusal = self.limits.refused(client_of(scope))
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
