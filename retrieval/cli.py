@@ -39,6 +39,13 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def whole_number(value: str) -> int:
+    """ASCII digits only, as the API takes them: int() would also accept "５" or "٥"."""
+    if not (value.isascii() and value.isdigit()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number like 5")
+    return int(value)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     articles = load_seeds(Path(args.seeds))
@@ -98,7 +105,7 @@ def parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question with quotes from the articles")
     ask.add_argument("question")
-    ask.add_argument("--k", type=int, default=5, help="how many answers (1-20, default: %(default)s)")
+    ask.add_argument("--k", type=whole_number, default=5, help="how many answers (1-20, default: %(default)s)")
     ask.add_argument("--index", default=defaults["index"])
     ask.add_argument("--json", action="store_true", help="print the result as JSON")
     ask.set_defaults(run=cmd_ask)
@@ -112,7 +119,7 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="most frequent unanswered and down-voted questions (for editors)")
     report.add_argument("--db", default=os.environ.get("RETRIEVAL_DB", str(DEFAULT_DB)),
                         help="feedback database written by app.py (default: %(default)s)")
-    report.add_argument("--limit", type=int, default=10, help="questions per list (default: %(default)s)")
+    report.add_argument("--limit", type=whole_number, default=10, help="questions per list (default: %(default)s)")
     report.set_defaults(run=cmd_report)
 
     cli_library.register(commands, defaults)
