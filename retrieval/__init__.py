@@ -17,7 +17,7 @@ from .feedback import DEFAULT_DB, FeedbackError, FeedbackStore
 from .links import safe_url
 from .live import LiveRetriever, open_index
 from .passages import Passage, make_passages
-from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
+from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_k
 
 __all__ = [
     "DEFAULT_DB",
@@ -44,6 +44,7 @@ __all__ = [
     "SearchResult",
     "answer",
     "as_on_page",
+    "check_k",
     "example_questions",
     "is_english",
     "load_article",
