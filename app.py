@@ -42,6 +42,7 @@ from retrieval import (
     Retriever,
     example_questions,
     open_index,
+    setting_defaults,
 )
 from web.api import create_api
 from web.limits import ClientLimits
@@ -109,12 +110,13 @@ def parse_rate(value: str) -> str:
 def settings_from(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> Settings:
     """Flags, then environment variables, then defaults."""
     env = os.environ if env is None else env
+    shared = setting_defaults(env)  # RETRIEVAL_INDEX, _SEEDS, _DB, _MODEL: the same reader as the CLI
     parser = argparse.ArgumentParser(description="Chat page: quoted answers from the ward staff interviews.")
     parser.add_argument("--host", default=env.get("APP_HOST", Settings.host))
     parser.add_argument("--port", type=int, default=int(env.get("APP_PORT", Settings.port)))
-    parser.add_argument("--index", type=Path, default=Path(env.get("RETRIEVAL_INDEX", Settings.index)))
-    parser.add_argument("--seeds", type=Path, default=Path(env.get("RETRIEVAL_SEEDS", Settings.seeds)))
-    parser.add_argument("--db", type=Path, default=Path(env.get("RETRIEVAL_DB", Settings.db)),
+    parser.add_argument("--index", type=Path, default=Path(shared["index"]))
+    parser.add_argument("--seeds", type=Path, default=Path(shared["seeds"]))
+    parser.add_argument("--db", type=Path, default=Path(shared["db"]),
                         help="feedback database (default: %(default)s)")
     parser.add_argument("--allow-origin", dest="origins", action="append", type=parse_origin, metavar="ORIGIN",
                         help="a site whose pages may call /api/ask and frame /embed (repeatable; default: "
@@ -137,7 +139,7 @@ def settings_from(argv: Sequence[str] | None = None, env: dict[str, str] | None 
     origins = listed(args.origins, "APP_ALLOWED_ORIGINS", parse_origin)
     proxies = listed(args.proxies, "APP_TRUSTED_PROXIES", parse_proxy)
     return Settings(host=args.host, port=args.port, index=args.index, seeds=args.seeds, db=args.db,
-                    model=env.get("RETRIEVAL_MODEL", DEFAULT_MODEL), allowed_origins=origins,
+                    model=shared["model"], allowed_origins=origins,
                     rate_limit=args.rate_limit, admin_token=env.get("APP_ADMIN_TOKEN", ""), trusted_proxies=proxies)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,22 +16,14 @@ from pathlib import Path
 
 from . import cli_library
 from .articles import load_seeds
-from .embedding import DEFAULT_MODEL
 from .errors import RetrievalError
 from .evaluate import evaluate, load_questions
-from .feedback import DEFAULT_DB, FeedbackStore
+from .feedback import FeedbackStore
 from .library import update_lock
 from .retriever import Retriever
+from .settings import setting_defaults
 
 EXIT_USAGE = 2
-
-
-def _defaults() -> dict[str, str]:
-    return {
-        "index": os.environ.get("RETRIEVAL_INDEX", "index"),
-        "seeds": os.environ.get("RETRIEVAL_SEEDS", "seeds"),
-        "model": os.environ.get("RETRIEVAL_MODEL", DEFAULT_MODEL),
-    }
 
 
 def _say(message: str) -> None:
@@ -91,7 +82,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    defaults = _defaults()
+    defaults = setting_defaults()
     top = argparse.ArgumentParser(prog="python -m retrieval",
                                   description="Quoted answers from the ねつせた! interviews with ward staff.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -117,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
     ev.set_defaults(run=cmd_eval)
 
     report = commands.add_parser("report", help="most frequent unanswered and down-voted questions (for editors)")
-    report.add_argument("--db", default=os.environ.get("RETRIEVAL_DB", str(DEFAULT_DB)),
+    report.add_argument("--db", default=defaults["db"],
                         help="feedback database written by app.py (default: %(default)s)")
     report.add_argument("--limit", type=whole_number, default=10, help="questions per list (default: %(default)s)")
     report.set_defaults(run=cmd_report)

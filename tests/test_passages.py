@@ -4,7 +4,8 @@ that a citation link can land on."""
 
 from __future__ import annotations
 
-from retrieval import Article, Passage, make_passages, parse_article
+from retrieval.articles import Article, parse_article
+from retrieval.passages import Passage, make_passages
 
 TWO_STAFF_ONE_QUESTION = """\
 区役所職員にインタビュー! ―保育課―
