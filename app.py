@@ -1,10 +1,10 @@
 """The chat page: ask about Setagaya ward's DX, get the ward staff's own words with a citation.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--index DIR] [--seeds DIR] [--db PATH]
-                  [--allow-origin https://note.com ...] [--rate-limit 30/minute]
+                  [--allow-origin https://note.com ...] [--rate-limit 30/minute] [--trusted-proxy ADDRESS ...]
 
 Settings come from the flags, then environment variables (APP_HOST, APP_PORT, RETRIEVAL_INDEX,
-RETRIEVAL_SEEDS, RETRIEVAL_DB, RETRIEVAL_MODEL, APP_ALLOWED_ORIGINS, APP_RATE_LIMIT, and
+RETRIEVAL_SEEDS, RETRIEVAL_DB, RETRIEVAL_MODEL, APP_ALLOWED_ORIGINS, APP_RATE_LIMIT, APP_TRUSTED_PROXIES, and
 APP_ADMIN_TOKEN, which has no flag so that it never shows in a process list), then the defaults.
 If the current index generation is damaged the newest intact one is served (and the damage named);
 only when there is none is the index built from the seeds, under the update lock. Nothing is
@@ -19,11 +19,12 @@ docs/api.md). The page is mounted at "/" of the API's FastAPI app.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,10 +41,12 @@ from retrieval import (
     RetrievalError,
     Retriever,
     open_index,
+    setting_defaults,
 )
 from web.api import create_api
 from web.limits import ClientLimits
 from web.page import Context, mount_page
+from web.server import server_options
 
 QUEUE_SIZE = 32
 CONCURRENCY = 2
@@ -65,6 +68,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()  # may call /api/ask from a browser and frame /embed
     rate_limit: str = RATE_LIMIT
     admin_token: str = field(default="", repr=False)  # empty: POST /api/reload always answers 401
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client (default: none)
 
 
 def parse_origin(value: str) -> str:
@@ -84,6 +88,15 @@ def parse_origin(value: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default_port) else "")
 
 
+def parse_proxy(value: str) -> str:
+    """A proxy's address or network (``10.0.0.5``, ``10.0.0.0/8``, ``::1``), checked."""
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an IP address or network like 10.0.0.5 or "
+                                         "10.0.0.0/8") from None
+
+
 def parse_rate(value: str) -> str:
     """A rate limit in ``limits`` syntax (``30/minute``, ``5/second;100/hour``), checked."""
     try:
@@ -96,28 +109,37 @@ def parse_rate(value: str) -> str:
 def settings_from(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> Settings:
     """Flags, then environment variables, then defaults."""
     env = os.environ if env is None else env
+    shared = setting_defaults(env)  # RETRIEVAL_INDEX, _SEEDS, _DB, _MODEL: the same reader as the CLI
     parser = argparse.ArgumentParser(description="Chat page: quoted answers from the ward staff interviews.")
     parser.add_argument("--host", default=env.get("APP_HOST", Settings.host))
     parser.add_argument("--port", type=int, default=int(env.get("APP_PORT", Settings.port)))
-    parser.add_argument("--index", type=Path, default=Path(env.get("RETRIEVAL_INDEX", Settings.index)))
-    parser.add_argument("--seeds", type=Path, default=Path(env.get("RETRIEVAL_SEEDS", Settings.seeds)))
-    parser.add_argument("--db", type=Path, default=Path(env.get("RETRIEVAL_DB", Settings.db)),
+    parser.add_argument("--index", type=Path, default=Path(shared["index"]))
+    parser.add_argument("--seeds", type=Path, default=Path(shared["seeds"]))
+    parser.add_argument("--db", type=Path, default=Path(shared["db"]),
                         help="feedback database (default: %(default)s)")
     parser.add_argument("--allow-origin", dest="origins", action="append", type=parse_origin, metavar="ORIGIN",
                         help="a site whose pages may call /api/ask and frame /embed (repeatable; default: "
                              "APP_ALLOWED_ORIGINS, comma-separated, else none: only this app's own pages)")
     parser.add_argument("--rate-limit", type=parse_rate, default=env.get("APP_RATE_LIMIT", RATE_LIMIT),
                         help="questions per client address on /api/ask (default: %(default)s)")
+    parser.add_argument("--trusted-proxy", dest="proxies", action="append", type=parse_proxy, metavar="ADDRESS",
+                        help="a reverse proxy whose X-Forwarded-For header names the client (repeatable; address "
+                             "or network; default: APP_TRUSTED_PROXIES, comma-separated, else none)")
     args = parser.parse_args(argv)
-    origins = args.origins
-    if origins is None:
-        try:
-            origins = [parse_origin(o) for o in env.get("APP_ALLOWED_ORIGINS", "").split(",") if o.strip()]
-        except argparse.ArgumentTypeError as error:
-            parser.error(f"APP_ALLOWED_ORIGINS: {error}")
+
+    def listed(values: list[str] | None, name: str, parse: Callable[[str], str]) -> tuple[str, ...]:
+        if values is None:  # no flag: the environment variable, comma-separated
+            try:
+                values = [parse(v) for v in env.get(name, "").split(",") if v.strip()]
+            except argparse.ArgumentTypeError as error:
+                parser.error(f"{name}: {error}")
+        return tuple(dict.fromkeys(values))
+
+    origins = listed(args.origins, "APP_ALLOWED_ORIGINS", parse_origin)
+    proxies = listed(args.proxies, "APP_TRUSTED_PROXIES", parse_proxy)
     return Settings(host=args.host, port=args.port, index=args.index, seeds=args.seeds, db=args.db,
-                    model=env.get("RETRIEVAL_MODEL", DEFAULT_MODEL), allowed_origins=tuple(dict.fromkeys(origins)),
-                    rate_limit=args.rate_limit, admin_token=env.get("APP_ADMIN_TOKEN", ""))
+                    model=shared["model"], allowed_origins=origins,
+                    rate_limit=args.rate_limit, admin_token=env.get("APP_ADMIN_TOKEN", ""), trusted_proxies=proxies)
 
 
 def create_app(retriever: Retriever | LiveRetriever, settings: Settings) -> FastAPI:
@@ -148,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Serve new index generations written by `python -m retrieval add/remove` without a restart.
     app = create_app(LiveRetriever(settings.index, start=retriever), settings)
     print(f"* Running on http://{settings.host}:{settings.port}", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(app, **server_options(settings.host, settings.port, settings.trusted_proxies))
     return 0
 
 

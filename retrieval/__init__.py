@@ -6,18 +6,21 @@
 
 A running app serves ``LiveRetriever("index").current()``, which picks up the generations that
 ``python -m retrieval add`` / ``remove`` write (see retrieval/library.py).
+
+``__all__`` is the engine's public API: what app.py and web/ use (a test checks they use nothing
+else). The stages' own modules (articles, passages, embedding, store, library, ...) are internal.
 """
 
-from .articles import Article, ArticleMeta, load_article, load_seeds, parse_article
+from .articles import load_seeds
 from .citation import as_on_page
 from .conversation import Answer, answer, example_questions, is_english
-from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, load_embedder
-from .errors import ArticleError, EmbedderError, IndexBusyError, IndexStoreError, QueryError, RetrievalError
-from .feedback import DEFAULT_DB, FeedbackError, FeedbackStore
+from .embedding import DEFAULT_MODEL, HashingEmbedder
+from .errors import FeedbackError, QueryError, RetrievalError
+from .feedback import DEFAULT_DB, FeedbackStore, normalize_question
 from .links import safe_url
 from .live import LiveRetriever, open_index
-from .passages import Passage, make_passages
-from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult
+from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_k
+from .settings import setting_defaults
 
 __all__ = [
     "DEFAULT_DB",
@@ -25,32 +28,23 @@ __all__ = [
     "MAX_K",
     "MAX_QUESTION_CHARS",
     "Answer",
-    "Article",
-    "ArticleError",
-    "ArticleMeta",
-    "Embedder",
-    "EmbedderError",
     "FeedbackError",
     "FeedbackStore",
     "HashingEmbedder",
     "Hit",
-    "IndexBusyError",
-    "IndexStoreError",
     "LiveRetriever",
-    "Passage",
     "QueryError",
     "RetrievalError",
     "Retriever",
     "SearchResult",
     "answer",
     "as_on_page",
+    "check_k",
     "example_questions",
     "is_english",
-    "load_article",
-    "load_embedder",
     "load_seeds",
-    "make_passages",
+    "normalize_question",
     "open_index",
-    "parse_article",
     "safe_url",
+    "setting_defaults",
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,26 +16,25 @@ from pathlib import Path
 
 from . import cli_library
 from .articles import load_seeds
-from .embedding import DEFAULT_MODEL
 from .errors import RetrievalError
 from .evaluate import evaluate, load_questions
-from .feedback import DEFAULT_DB, FeedbackStore
+from .feedback import FeedbackStore
 from .library import update_lock
 from .retriever import Retriever
+from .settings import setting_defaults
 
 EXIT_USAGE = 2
 
 
-def _defaults() -> dict[str, str]:
-    return {
-        "index": os.environ.get("RETRIEVAL_INDEX", "index"),
-        "seeds": os.environ.get("RETRIEVAL_SEEDS", "seeds"),
-        "model": os.environ.get("RETRIEVAL_MODEL", DEFAULT_MODEL),
-    }
-
-
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def whole_number(value: str) -> int:
+    """ASCII digits only, as the API takes them: int() would also accept "５" or "٥"."""
+    if not (value.isascii() and value.isdigit()):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number like 5")
+    return int(value)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -105,7 +103,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    defaults = _defaults()
+    defaults = setting_defaults()
     top = argparse.ArgumentParser(prog="python -m retrieval",
                                   description="Quoted answers from the ねつせた! interviews with ward staff.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -119,7 +117,7 @@ def parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question with quotes from the articles")
     ask.add_argument("question")
-    ask.add_argument("--k", type=int, default=5, help="how many answers (1-20, default: %(default)s)")
+    ask.add_argument("--k", type=whole_number, default=5, help="how many answers (1-20, default: %(default)s)")
     ask.add_argument("--index", default=defaults["index"])
     ask.add_argument("--json", action="store_true", help="print the result as JSON")
     ask.set_defaults(run=cmd_ask)
@@ -140,9 +138,9 @@ def parser() -> argparse.ArgumentParser:
     cal.set_defaults(run=cmd_calibrate)
 
     report = commands.add_parser("report", help="most frequent unanswered and down-voted questions (for editors)")
-    report.add_argument("--db", default=os.environ.get("RETRIEVAL_DB", str(DEFAULT_DB)),
+    report.add_argument("--db", default=defaults["db"],
                         help="feedback database written by app.py (default: %(default)s)")
-    report.add_argument("--limit", type=int, default=10, help="questions per list (default: %(default)s)")
+    report.add_argument("--limit", type=whole_number, default=10, help="questions per list (default: %(default)s)")
     report.set_defaults(run=cmd_report)
 
     cli_library.register(commands, defaults)

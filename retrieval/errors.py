@@ -26,5 +26,9 @@ class EmbedderError(RetrievalError):
     """The embedding model cannot be loaded."""
 
 
+class FeedbackError(RetrievalError):
+    """The feedback database cannot be opened or written."""
+
+
 class IndexBusyError(IndexStoreError):
     """Another update of the same index is running; try again when it has finished."""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from .errors import RetrievalError
+from .errors import FeedbackError
 
 DEFAULT_DB = Path("data") / "feedback.sqlite3"
 SCHEMA_VERSION = 1
@@ -37,10 +37,6 @@ CREATE TABLE IF NOT EXISTS votes (
 );
 """
 Vote = Literal["up", "down"]
-
-
-class FeedbackError(RetrievalError):
-    """The feedback database cannot be opened or written."""
 
 
 @dataclass(frozen=True)

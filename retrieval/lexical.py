@@ -154,11 +154,6 @@ class LexicalIndex:
         self._tokenize = tokenizer(tokenizer_name)
 
     @classmethod
-    def build(cls, documents: Sequence[str], tokenizer_name: str = DEFAULT_TOKENIZER) -> LexicalIndex:
-        tokenize = tokenizer(tokenizer_name)
-        return cls.from_tokens([tokenize(doc) for doc in documents], tokenizer_name)
-
-    @classmethod
     def from_tokens(cls, tokens: Sequence[list[str]], tokenizer_name: str = DEFAULT_TOKENIZER) -> LexicalIndex:
         """Index documents already cut by the tokenizer ``tokenizer_name`` (e.g. reused ones)."""
         model = bm25s.BM25()

@@ -1,19 +1,18 @@
 """The ``seeds/`` folder as an editor changes it: ``NAME.txt`` plus its ``NAME.json`` metadata.
 
-Every write goes to a temporary file in the same folder, is fsynced, and replaces the old file by
-an atomic rename, so a reader (or a crash) sees the old file or the new one, never half of one.
+Every write goes through :func:`retrieval.files.write_atomic` (temporary file, fsync, atomic
+rename), so a reader (or a crash) sees the old file or the new one, never half of one.
 :func:`snapshot` and :func:`restore` undo an editor's change when the index update after it fails.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
 from .articles import ArticleMeta
-from .store import fsync_dir
+from .files import fsync_dir, write_atomic
 
 Snapshot = dict[Path, bytes | None]
 
@@ -26,20 +25,6 @@ def article_paths(seeds_dir: Path, article_id: str) -> tuple[Path, Path]:
 def meta_json(meta: ArticleMeta) -> bytes:
     """The metadata sidecar, in the same shape as the shipped ones."""
     return (json.dumps(asdict(meta), ensure_ascii=False, indent=2) + "\n").encode()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: temporary file, fsync, rename, fsync the folder."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_dir(path.parent)
 
 
 def remove_leftovers(seeds_dir: Path) -> None:

@@ -37,6 +37,7 @@ import numpy as np
 from .articles import ArticleMeta
 from .calibration import Calibration
 from .errors import IndexStoreError
+from .files import fsync_dir, write_atomic
 from .lexical import LexicalIndex
 from .links import safe_url
 from .passages import Passage
@@ -109,14 +110,6 @@ def _fsync_tree(folder: Path) -> None:
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
     fsync_dir(folder)
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -206,13 +199,7 @@ def write_generation(
         final = index_dir / name
         staging.rename(final)
         fsync_dir(index_dir)
-        pointer_tmp = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
-        with pointer_tmp.open("w", encoding="utf-8") as handle:
-            handle.write(name + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(pointer_tmp, index_dir / CURRENT)
-        fsync_dir(index_dir)
+        write_atomic(index_dir / CURRENT, (name + "\n").encode())
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

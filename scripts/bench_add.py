@@ -23,9 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval import Retriever, load_article, load_embedder, load_seeds, make_passages  # noqa: E402
+from retrieval import Retriever, load_seeds  # noqa: E402
+from retrieval.articles import load_article  # noqa: E402
+from retrieval.embedding import load_embedder  # noqa: E402
 from retrieval.library import Library  # noqa: E402
-from retrieval.passages import views  # noqa: E402
+from retrieval.passages import make_passages, views  # noqa: E402
 from retrieval.sources import read_source  # noqa: E402
 from retrieval.text import sentences  # noqa: E402
 

@@ -19,7 +19,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval import Retriever, load_embedder, load_seeds  # noqa: E402
+from retrieval import Retriever, load_seeds  # noqa: E402
+from retrieval.embedding import load_embedder  # noqa: E402
 from retrieval.evaluate import load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"

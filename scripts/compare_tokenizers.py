@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval import Retriever, load_embedder, load_seeds  # noqa: E402
+from retrieval import Retriever, load_seeds  # noqa: E402
+from retrieval.embedding import load_embedder  # noqa: E402
 from retrieval.evaluate import evaluate, load_questions  # noqa: E402
 from retrieval.lexical import TOKENIZERS  # noqa: E402
 

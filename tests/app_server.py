@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import uvicorn
 
 import app
+from web.server import server_options
 
 
 def free_port() -> int:
@@ -23,8 +24,8 @@ def free_port() -> int:
 def serving(retriever: object, settings: app.Settings) -> Iterator[str]:
     """The app at http://127.0.0.1:PORT/ until the block ends."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app.create_app(retriever, settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    options = server_options("127.0.0.1", port, settings.trusted_proxies)  # as app.py serves it
+    server = uvicorn.Server(uvicorn.Config(app.create_app(retriever, settings), **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import Article, ArticleError, load_article, load_seeds, parse_article
+from retrieval import load_seeds
+from retrieval.articles import Article, load_article, parse_article
+from retrieval.errors import ArticleError
 from retrieval.layout import title_parts
 
 FIRST_SECTION = "DX推進担当課の設立経緯やDX推進に向けて"

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import NEW_ARTICLE, ROOT
 
-from retrieval import HashingEmbedder, IndexStoreError, LiveRetriever, Retriever, load_seeds
+from retrieval import HashingEmbedder, LiveRetriever, Retriever, load_seeds
 from retrieval.cli import main
+from retrieval.errors import IndexStoreError
 from retrieval.library import Library, update_lock
 from retrieval.sources import read_source
 from retrieval.store import current_generation

@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval import EmbedderError, HashingEmbedder, load_embedder
+from retrieval import HashingEmbedder
+from retrieval.embedding import load_embedder
+from retrieval.errors import EmbedderError
 
 QUESTION = "DX推進担当課はいつ発足しましたか"
 ANSWER = "令和3年度に庁内外のデジタル改革を進める部署として、(旧)デジタル改革担当課が発足しました。"

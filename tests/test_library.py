@@ -15,18 +15,12 @@ import pytest
 from conftest import ARTICLE as SEEDS_ARTICLE
 from conftest import NEW_ARTICLE, NEW_ARTICLE_PAGE, SEEDS
 
-from retrieval import (
-    ArticleError,
-    HashingEmbedder,
-    LiveRetriever,
-    Retriever,
-    load_article,
-    load_seeds,
-    make_passages,
-    parse_article,
-)
+from retrieval import HashingEmbedder, LiveRetriever, Retriever, load_seeds
+from retrieval.articles import load_article, parse_article
 from retrieval.cli import main
+from retrieval.errors import ArticleError
 from retrieval.library import Library
+from retrieval.passages import make_passages
 from retrieval.reuse import Reuse
 from retrieval.sources import fetch, read_source
 from retrieval.store import current_generation

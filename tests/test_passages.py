@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLE, NEW_ARTICLE
 
-from retrieval import Article, Passage, load_article, make_passages, parse_article
+from retrieval.articles import Article, load_article, parse_article
 from retrieval.lexical import word_ends
-from retrieval.passages import passage_id
+from retrieval.passages import Passage, make_passages, passage_id
 
 TWO_STAFF_ONE_QUESTION = """\
 区役所職員にインタビュー! ―保育課―

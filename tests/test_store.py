@@ -12,7 +12,8 @@ import faiss
 import numpy as np
 import pytest
 
-from retrieval import HashingEmbedder, IndexStoreError, Retriever, load_seeds
+from retrieval import HashingEmbedder, Retriever, load_seeds
+from retrieval.errors import IndexStoreError
 from retrieval.passages import views
 from retrieval.store import current_generation, load_index
 

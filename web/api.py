@@ -25,7 +25,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError, answer
+from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError, answer, check_k
 
 from .limits import ClientLimits, GradioGate, client_of, problem
 from .share import add_share_routes
@@ -77,15 +77,17 @@ class AskResponse(BaseModel):
 
 
 class AskRequest(BaseModel):
-    q: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=["DX推進リーダーって何をする人?"])
+    # pattern: at least one character that is not white space (a blank question is refused: 400 empty).
+    q: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=r"\S",
+                   examples=["DX推進リーダーって何をする人?"])
     k: int = Field(5, ge=1, le=MAX_K, description="how many passages, best first")
     prev: str | None = Field(None, max_length=MAX_QUESTION_CHARS,
                              description="the previous question, for reading a follow-up such as それはいつから?")
 
 
 class ApiError(BaseModel):
-    error: str = Field(description="empty, too_long, no_words, not_text, bad_k, invalid_json, not_json, "
-                                   "too_large, rate_limited, unauthorized or internal")
+    error: str = Field(description="empty, too_long, not_text, bad_k, invalid_json, not_json, too_large, "
+                                   "aborted, rate_limited, method_not_allowed, bad_request or internal")
     message: str
 
 
@@ -183,6 +185,29 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
+API_METHODS = {"/api/ask": "GET, POST", "/api/reload": "POST", "/api/openapi.json": "GET"}
+
+
+class ApiMethods:
+    """Pure ASGI middleware: another method on an API path is 405 with ``Allow`` (TRACE, PUT, QUERY...).
+
+    Without it such a request falls through to the chat page mounted at "/", which answers 404.
+    CORS preflights never get here (CORSMiddleware, outside this one, answers them).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = API_METHODS.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if allowed and scope["method"] not in allowed.split(", "):
+            refusal = problem(405, "method_not_allowed", f"{scope['method']} is not allowed here; use {allowed}",
+                              {"Allow": allowed})
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_api(ctx: Context, *, allowed_origins: Sequence[str], limits: ClientLimits, admin_token: str) -> FastAPI:
     """FastAPI with the routes below, CORS for ``allowed_origins`` only and ``Guard``'s headers.
 
@@ -193,11 +218,13 @@ def create_api(ctx: Context, *, allowed_origins: Sequence[str], limits: ClientLi
                   description="Quoted answers from the Setagaya DX interviews (docs/api.md).")
     add_routes(api, ctx, limits=limits, admin_token=admin_token)
     add_share_routes(api, ctx)
+    # Added first = innermost: CORS (below) answers preflights first and adds its headers to refusals.
+    api.add_middleware(ApiMethods)
+    api.add_middleware(GradioGate, limits=limits)
     # One CORS policy for every route, the page's included: Gradio's own CORS layer, which would let
     # any site read its endpoints, stands aside when the parent app has a CORSMiddleware.
     api.add_middleware(CORSMiddleware, allow_origins=list(allowed_origins), allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], max_age=600)
-    api.add_middleware(GradioGate, limits=limits)  # inside CORS: a refusal still gets CORS headers
     api.add_middleware(Guard, origins=allowed_origins)
     return api
 
@@ -219,6 +246,14 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         try:
             result = await to_thread.run_sync(lambda: answer(ctx.retriever, q, previous, k), limiter=searches)
         except QueryError as error:
+            if error.code == "no_words" and isinstance(q, str):
+                # Valid by the OpenAPI description (a non-blank string): the articles simply do not
+                # answer it, the same reply as for any question they do not answer (k still checked).
+                try:
+                    check_k(k)
+                except QueryError as bad_k:
+                    return problem(400, bad_k.code, str(bad_k))
+                return JSONResponse({"query": q.strip(), "answered": False, "hits": []})
             return problem(400, error.code, str(error))
         except Exception:  # the details go to the server log only
             log.exception("/api/ask failed")
@@ -257,7 +292,10 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
             data = None
         if not isinstance(data, dict):
             return problem(400, "invalid_json", 'the body must be a JSON object like {"q": "...", "k": 5}')
-        return await search(data.get("q", ""), data.get("k", 5), data.get("prev"))
+        k = data.get("k", 5)
+        # JSON Schema's "integer" includes 13.0 (JSON does not tell 13.0 from 13); 2.5 is still refused.
+        k = int(k) if isinstance(k, float) and k.is_integer() else k
+        return await search(data.get("q", ""), k, data.get("prev"))
 
     @api.post("/api/reload", include_in_schema=False)
     async def reload(request: Request) -> Response:

@@ -18,7 +18,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from retrieval.feedback import normalize_question
+from retrieval import normalize_question
 
 # A client may add at most this many feedback rows (unanswered questions and votes together) ...
 FEEDBACK_RATE = "10/minute;200/day"
