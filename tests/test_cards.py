@@ -20,9 +20,9 @@ from retrieval import (
     Retriever,
     answer,
     example_questions,
-    load_article,
     load_seeds,
 )
+from retrieval.articles import load_article
 from retrieval.library import Library
 from retrieval.retriever import MATCH_LEVELS, match_level
 from retrieval.sources import read_source

@@ -23,8 +23,9 @@ import pytest
 from conftest import ARTICLE, NEW_ARTICLE
 from PIL import Image
 
-from retrieval import load_article, make_passages
+from retrieval.articles import load_article
 from retrieval.citation import passage_url
+from retrieval.passages import make_passages
 
 pytestmark = pytest.mark.browser
 
