@@ -136,7 +136,7 @@ def test_post_refuses_bad_input_with_a_json_error(client: TestClient, body: obje
 @pytest.mark.parametrize("question", ["😀🎉", "¢", " ?!。 "])
 def test_a_question_with_no_words_is_answered_as_not_found(client: TestClient, question: str) -> None:
     """Schema-valid (a non-blank string), so not a refusal: the articles just do not answer it."""
-    expected = {"query": question.strip(), "answered": False, "hits": []}
+    expected = {"asked": question.strip(), "query": question.strip(), "answered": False, "hits": [], "read_as": ""}
     assert client.get("/api/ask", params={"q": question}).json() == expected
     response = client.post("/api/ask", json={"q": question})
     assert response.status_code == 200 and response.json() == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -71,7 +72,10 @@ def test_a_script_url_in_the_seeds_is_never_a_link_in_the_page_cards_or_api(pois
         result = httpx.get(f"{url}api/ask", params={"q": "DX推進リーダーって何をする人？"}).json()
         assert result["hits"] and all(h["url"] == "" and h["article"]["url"] == "" for h in result["hits"])
         card = Client(url, verbose=False).predict("DX推進リーダーって何をする人？", api_name="/chat")
-        assert "DX推進リーダーを任命し" in card and "javascript" not in card and "href" not in card
+        assert "DX推進リーダーを任命し" in card and "javascript" not in card
+        # the only link left is the answer's own permalink on this app: the article has no safe URL
+        assert re.findall(r'href="([^"]*)"', card) == [href for href in re.findall(r'href="([^"]*)"', card)
+                                                        if href.startswith("a?q=")]
         assert "javascript:" not in httpx.get(url).text.lower()
     listing = articles_html(retriever)
     assert "javascript" not in listing and "<a " not in listing and "区役所職員にインタビュー" in listing

@@ -81,12 +81,12 @@ class AskRequest(BaseModel):
     q: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=r"\S",
                    examples=["DX推進リーダーって何をする人?"])
     k: int = Field(5, ge=1, le=MAX_K, description="how many passages, best first")
-    prev: str | None = Field(None, max_length=MAX_QUESTION_CHARS,
-                             description="the previous question, for reading a follow-up such as それはいつから?")
+    prev: str | None = Field(None, description="the previous question, for reading a follow-up such as "
+                                               "それはいつから? (only its first 500 characters are read)")
 
 
 class ApiError(BaseModel):
-    error: str = Field(description="empty, too_long, not_text, bad_k, invalid_json, not_json, too_large, "
+    error: str = Field(description="empty, too_long, not_text, bad_k, bad_prev, invalid_json, not_json, too_large, "
                                    "aborted, rate_limited, method_not_allowed, bad_request or internal")
     message: str
 
@@ -253,7 +253,8 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
                     check_k(k)
                 except QueryError as bad_k:
                     return problem(400, bad_k.code, str(bad_k))
-                return JSONResponse({"query": q.strip(), "answered": False, "hits": []})
+                asked = q.strip()
+                return JSONResponse({"asked": asked, "query": asked, "answered": False, "hits": [], "read_as": ""})
             return problem(400, error.code, str(error))
         except Exception:  # the details go to the server log only
             log.exception("/api/ask failed")
@@ -295,7 +296,10 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         k = data.get("k", 5)
         # JSON Schema's "integer" includes 13.0 (JSON does not tell 13.0 from 13); 2.5 is still refused.
         k = int(k) if isinstance(k, float) and k.is_integer() else k
-        return await search(data.get("q", ""), k, data.get("prev"))
+        previous = data.get("prev")
+        if previous is not None and not isinstance(previous, str):
+            return problem(400, "bad_prev", "prev must be the previous question, as text")
+        return await search(data.get("q", ""), k, previous)
 
     @api.post("/api/reload", include_in_schema=False)
     async def reload(request: Request) -> Response:
