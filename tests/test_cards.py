@@ -91,7 +91,7 @@ def test_example_questions_are_short_plain_and_answered_by_their_own_passage(fak
     for question in examples:  # each one finds the exchange it was made from
         made_from = passages[fake_retriever.search(question, k=1).hits[0].id].question
         assert plain_question(made_from, EXAMPLE_MAX_CHARS) == question
-    assert all(len(q) <= 30 and "のですか" not in q and "どのような" not in q for q in examples)
+    assert all(len(q) <= EXAMPLE_MAX_CHARS and "のですか" not in q and "どのような" not in q for q in examples)
     assert all(fake_retriever.search(q).answered for q in examples)
 
 
