@@ -58,10 +58,13 @@ def test_example_questions_are_answered_by_the_articles(fake_retriever: Retrieve
 def test_context_helps_follow_ups_with_the_real_model(real_retriever: Retriever) -> None:
     rows = [json.loads(line) for line in FOLLOWUPS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    def first_hit_is_gold(query: str, gold: list[str]) -> bool:
-        hits = real_retriever.search(query, k=1).hits
-        return bool(hits) and any(g in hits[0].text for g in gold)
+    def reciprocal_rank(query: str, gold: list[str]) -> float:
+        hits = real_retriever.search(query, k=5).hits
+        return next((1 / rank for rank, hit in enumerate(hits, 1) if any(g in hit.text for g in gold)), 0.0)
 
-    alone = sum(first_hit_is_gold(r["q"], r["gold"]) for r in rows)
-    context = sum(first_hit_is_gold(in_context(r["q"], r["previous"]), r["gold"]) for r in rows)
-    assert context >= alone + 3, (alone, context)
+    # Read alone, a follow-up names nothing and finds its answer only by luck (in a 12-passage article
+    # luck is common); read after the previous question it finds it near the top every time.
+    alone = [reciprocal_rank(r["q"], r["gold"]) for r in rows]
+    context = [reciprocal_rank(in_context(r["q"], r["previous"]), r["gold"]) for r in rows]
+    assert all(rr >= 1 / 3 for rr in context), context
+    assert sum(context) >= sum(alone) + 1.5, (alone, context)
