@@ -16,6 +16,7 @@ from app_server import serving
 
 import app
 from retrieval import Retriever
+from retrieval.conversation import EXAMPLE_MAX_CHARS
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +118,7 @@ def test_the_start_screen_shows_short_examples_and_the_article_list(browser: obj
     page = open_page(browser, server, size)
     page.wait_for_selector("#chat button.example")
     examples = [e.inner_text().strip() for e in page.locator("#chat button.example").all()]
-    assert len(examples) == 3 and all(len(q) <= 30 for q in examples), examples
+    assert len(examples) == 3 and all(len(q) <= EXAMPLE_MAX_CHARS for q in examples), examples
     assert in_viewport(page, page.locator("#articles li a").first), "the article list is below the fold"
     page.screenshot(path=SCREENSHOTS / f"reader-{size}-start.png")
     ask(page, "DX推進リーダーって何をする人？")
