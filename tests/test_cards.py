@@ -86,7 +86,7 @@ def test_the_widget_gets_the_same_labels_and_limits_as_the_page() -> None:
 
 def test_example_questions_are_short_plain_and_answered_by_their_own_passage(fake_retriever: Retriever) -> None:
     examples = example_questions(fake_retriever, 3)
-    assert len(examples) == 3 and examples[0] == "DX推進担当課はどんな経緯で設立されたの?"  # the article's first question
+    assert len(examples) == 3 and examples[0] == "DX推進担当課はどんな経緯で設立されたの?"
     passages = {p.id: p for p in fake_retriever.data.passages}
     for question in examples:  # each one finds the exchange it was made from
         made_from = passages[fake_retriever.search(question, k=1).hits[0].id].question
