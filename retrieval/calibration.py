@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import IndexStoreError
 
-FEATURES = ("dense", "coverage", "english", "english_dense")
+FEATURES = ("dense", "coverage", "english", "english_dense", "corpus_size", "coverage_by_size")
 DEFAULTS_FILE = Path(__file__).with_name("default_calibration.json")
 PENALTY = 1.0
 NEWTON_STEPS = 50
@@ -63,12 +63,17 @@ class Calibration:
 
 
 # For an embedder nobody has calibrated: answer when the hit is close and the articles cover the question.
-FALLBACK = Calibration(bias=-40.0, weights=(40.0, 8.0, 0.0, 0.0), fitted_on={"source": "fallback"})
+FALLBACK = Calibration(bias=-40.0, weights=(40.0, 8.0, 0.0, 0.0, 0.0, 0.0), fitted_on={"source": "fallback"})
 
 
-def feature_row(dense: float, coverage: float, english: bool) -> list[float]:
-    """The signals of one hit, in the order of ``FEATURES``."""
-    return [dense, coverage, float(english), dense * float(english)]
+def feature_row(dense: float, coverage: float, english: bool, vocabulary_size: int) -> list[float]:
+    """The signals of one hit, in the order of ``FEATURES``.
+
+    The more articles, the more of any question's words they contain, answered or not: coverage
+    is read against the size of the vocabulary (log10 of its word count).
+    """
+    size = float(np.log10(max(vocabulary_size, 10)))
+    return [dense, coverage, float(english), dense * float(english), size, coverage * size]
 
 
 def default_for(embedder_name: str) -> Calibration:

@@ -116,7 +116,7 @@ class Scorer:
         if about:  # a question about the article itself: the article's own words (narration) come first
             rank = rank + self._narration[passages]
         covered = self.coverage(question, english)
-        rows = [feature_row(float(d), covered, english) for d in dense]
+        rows = [feature_row(float(d), covered, english, len(self._vocabulary)) for d in dense]
         probability = self.calibration.probability(np.array(rows))
         order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
         return [Scored(passages[i], float(dense[i]), tuple(rows[i]), float(probability[i])) for i in order]

