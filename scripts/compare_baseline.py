@@ -3,7 +3,7 @@
     python scripts/compare_baseline.py [--split test] [--split tune] [--work /tmp/corpus-indexes]
 
 For each split an index of ``seeds/`` plus the split's articles (tests/data/corpus/SPLIT/) is built
-with the bundled model (kept in ``--work`` and reused when the articles have not changed). Then:
+with the bundled model, afresh in ``--work``. Then:
 - pipeline: ``Retriever.search`` as the app runs it (ranking, narration rule, calibrated abstention);
 - baseline "answer once": each exchange's answer embedded once, cosine only, narration left out;
 - baseline "exchange once": the interviewer's question + answer embedded once, cosine only.
@@ -31,21 +31,16 @@ CORPUS = ROOT / "tests" / "data" / "corpus"
 
 
 def corpus_index(split: str, work: Path) -> Retriever:
-    """Seeds plus the split's articles, built once and reused while the article files are unchanged."""
+    """Seeds plus the split's articles, built afresh (a reused index would keep an old calibration)."""
     seeds = work / f"{split}-seeds"
     index = work / f"{split}-index"
+    shutil.rmtree(seeds, ignore_errors=True)
+    shutil.rmtree(index, ignore_errors=True)
+    seeds.mkdir(parents=True)
     folder = CORPUS / split
-    files = sorted(ROOT.glob("seeds/*")) + sorted(folder.glob("*.txt")) + sorted(folder.glob("*.json"))
-    stale = not seeds.is_dir() or sorted(p.name for p in seeds.iterdir()) != sorted(p.name for p in files) or any(
-        (seeds / p.name).read_bytes() != p.read_bytes() for p in files)
-    if stale:
-        shutil.rmtree(seeds, ignore_errors=True)
-        shutil.rmtree(index, ignore_errors=True)
-        seeds.mkdir(parents=True)
-        for path in files:
-            shutil.copy(path, seeds / path.name)
-        return Retriever.build(load_seeds(seeds), index, progress=lambda m: print(f"  {m}", file=sys.stderr))
-    return Retriever.load(index)
+    for path in [*ROOT.glob("seeds/*"), *folder.glob("*.txt"), *folder.glob("*.json")]:
+        shutil.copy(path, seeds / path.name)
+    return Retriever.build(load_seeds(seeds), index, progress=lambda m: print(f"  {m}", file=sys.stderr))
 
 
 def language(question: str) -> str:
