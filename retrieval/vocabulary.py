@@ -39,14 +39,15 @@ MAX_GLOSS_WORDS = 3
 
 def english_words(text: str) -> list[str]:
     """Lower-case content words of an English text."""
-    return [w.strip("'-") for w in ENGLISH_WORD.findall(text.lower()) if w.strip("'-") not in ENGLISH_STOPWORDS]
+    words = (w.strip("'-").replace("-", "") for w in ENGLISH_WORD.findall(text.lower()))  # on-line = online
+    return [w for w in words if w and w not in ENGLISH_STOPWORDS]
 
 
 def word_forms(word: str) -> list[str]:
     """A word and its plausible dictionary forms (reservations → reservation, applying → apply)."""
     forms = [word]
     for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""),
-                                ("ed", "e"), ("ied", "y"), ("ly", ""), ("ers", ""), ("er", "")):
+                                ("ed", "e"), ("ied", "y"), ("ly", ""), ("ers", ""), ("er", ""), ("ments", ""), ("ment", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             forms.append(word[: -len(suffix)] + replacement)
     return forms
@@ -74,7 +75,8 @@ def english_glosses(vocabulary: Iterable[str]) -> list[str]:
                 "SELECT g.text FROM Kana k JOIN Sense s ON s.idseq = k.idseq JOIN SenseGloss g ON g.sid = s.ID "
                 f"WHERE k.text IN ({marks})", chunk + chunk)
             for (gloss,) in rows:
-                found.update(english_words(re.sub(r"\([^)]*\)", " ", gloss))[:MAX_GLOSS_WORDS])
+                for word in english_words(re.sub(r"\([^)]*\)", " ", gloss))[:MAX_GLOSS_WORDS]:
+                    found.update(word_forms(word))  # "payment" also covers "pay"
     return sorted(found)
 
 

@@ -1,0 +1,31 @@
+"""Stage 4c (vocabulary.py): how much of a question the articles cover, in Japanese and English."""
+
+from __future__ import annotations
+
+from retrieval.lexical import tokenizer
+from retrieval.vocabulary import coverage, english_glosses, english_words, word_forms
+
+TOKENS = tokenizer("sudachi")
+ARTICLE_WORDS = {word: 0 for word in TOKENS("保育園の入園の申し込みはオンラインで受け付けています。キャッシュレス決済も始めました。")}
+
+
+def test_english_glosses_translate_the_articles_words_offline() -> None:
+    glosses = set(english_glosses(ARTICLE_WORDS))
+    assert {"nursery", "cashless", "payment", "pay"} <= glosses  # "payment" also brings "pay"
+    assert "weather" not in glosses and "passport" not in glosses
+
+
+def test_a_japanese_question_is_covered_by_the_words_the_articles_use() -> None:
+    assert coverage("保育園の申し込みはオンラインでできる?", False, TOKENS, ARTICLE_WORDS, set()) == 1.0
+    assert coverage("パスポートの申請はどこ?", False, TOKENS, ARTICLE_WORDS, set()) < 0.5
+
+
+def test_an_english_question_is_covered_through_the_glosses() -> None:
+    glosses = set(english_glosses(ARTICLE_WORDS))
+    assert coverage("Is the nursery application online?", True, TOKENS, ARTICLE_WORDS, glosses) == 1.0
+    assert coverage("What is the weather on Mars?", True, TOKENS, ARTICLE_WORDS, glosses) == 0.0
+
+
+def test_english_words_drop_function_words_and_know_plain_forms() -> None:
+    assert english_words("What does the ward do with the reservations?") == ["reservations"]
+    assert "reservation" in word_forms("reservations") and "apply" in word_forms("applying") + ["apply"]
