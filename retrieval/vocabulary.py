@@ -31,6 +31,8 @@ JAPANESE_COMMON = frozenset("""
 為る 居る 有る 成る 出来る 此の 其の 彼の 何 何か 何処 どんな どういう 如何 どう どの どれ 何回 回 目 事 物 方 所 時
 思う 言う 見る 知る 教える 良い 使う 出る 行く 来る 呉れる 貰う 遣る 今 人 区 的 等 方法 仕方 ください 下さる
 """.split())
+SUFFIXES = (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("ied", "y"),
+            ("ly", ""), ("ers", ""), ("er", ""), ("ments", ""), ("ment", ""))
 SQL_CHUNK = 400
 # Long dictionary explanations ("to do something carefully for a long time") are not translations;
 # only their first words are kept.
@@ -46,8 +48,7 @@ def english_words(text: str) -> list[str]:
 def word_forms(word: str) -> list[str]:
     """A word and its plausible dictionary forms (reservations → reservation, applying → apply)."""
     forms = [word]
-    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""),
-                                ("ed", "e"), ("ied", "y"), ("ly", ""), ("ers", ""), ("er", ""), ("ments", ""), ("ment", "")):
+    for suffix, replacement in SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             forms.append(word[: -len(suffix)] + replacement)
     return forms

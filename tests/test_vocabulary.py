@@ -6,7 +6,8 @@ from retrieval.lexical import tokenizer
 from retrieval.vocabulary import coverage, english_glosses, english_words, word_forms
 
 TOKENS = tokenizer("sudachi")
-ARTICLE_WORDS = {word: 0 for word in TOKENS("保育園の入園の申し込みはオンラインで受け付けています。キャッシュレス決済も始めました。")}
+ARTICLE = "保育園の入園の申し込みはオンラインで受け付けています。キャッシュレス決済も始めました。"
+ARTICLE_WORDS = {word: 0 for word in TOKENS(ARTICLE)}
 
 
 def test_english_glosses_translate_the_articles_words_offline() -> None:
