@@ -101,8 +101,8 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
 # Measured once on the held-out split after the method was fixed (docs/measurements.md); set a
 # little under those figures so that noise does not fail CI but a real regression does.
 # Measured: ja R@1 0.780, R@5 0.982, wrongly abstained 0/109, unanswerable declined 17/24;
-#           en R@1 0.463, R@5 0.732, wrongly abstained 3/41, unanswerable declined 18/22.
+#           en R@1 0.463, R@5 0.732, wrongly abstained 3/41, unanswerable declined 17/22.
 HELD_OUT_FLOORS = {
     "ja": {"r1": 0.74, "r5": 0.95, "wrongly_abstained": 0.03, "abstained": 0.65},
-    "en": {"r1": 0.40, "r5": 0.68, "wrongly_abstained": 0.12, "abstained": 0.75},
+    "en": {"r1": 0.40, "r5": 0.68, "wrongly_abstained": 0.12, "abstained": 0.72},
 }
