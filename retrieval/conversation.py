@@ -21,9 +21,9 @@ import numpy as np
 
 from .citation import Segment, highlight
 from .errors import QueryError
-from .lexical import noun_phrases
 from .retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_question
 from .search import english_share
+from .text import noun_phrases
 
 FOLLOW_UP_MAX_CHARS = 15
 FOLLOW_UP_MAX_WORDS = 6

@@ -15,13 +15,13 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
 from .errors import IndexStoreError
+from .text import sudachi
 
 # bm25s sets its own logger to DEBUG, which prints build chatter once an app configures logging.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -45,7 +45,7 @@ _per_thread = threading.local()
 
 
 def _mecab():
-    # Like Sudachi below: a tagger per thread, since the web server searches from many threads.
+    # Like Sudachi (text.py): a tagger per thread, since the web server searches from many threads.
     tagger = getattr(_per_thread, "mecab", None)
     if tagger is None:
         import fugashi
@@ -54,20 +54,6 @@ def _mecab():
     return tagger
 
 
-@lru_cache(maxsize=1)
-def _sudachi_dictionary():
-    from sudachipy import Dictionary
-
-    return Dictionary(dict="core")
-
-
-def _sudachi():
-    # A Sudachi tokenizer refuses concurrent use, and the web server searches from many threads:
-    # one tokenizer per thread, all sharing the one (memory-mapped) dictionary.
-    tokenizer = getattr(_per_thread, "sudachi", None)
-    if tokenizer is None:
-        tokenizer = _per_thread.sudachi = _sudachi_dictionary().tokenizer()
-    return tokenizer
 
 
 def _unidic_tokens(text: str) -> list[str]:
@@ -87,41 +73,13 @@ def _sudachi_tokens(text: str) -> list[str]:
     from sudachipy import SplitMode
 
     tokens = []
-    for morpheme in _sudachi().tokenize(normalize(text), SplitMode.B):
+    for morpheme in sudachi().tokenize(normalize(text), SplitMode.B):
         if morpheme.part_of_speech()[0] in SKIP_POS:
             continue
         base = normalize(morpheme.normalized_form())
         if base and base not in STOPWORDS and PUNCT.sub("", base):
             tokens.append(base)
     return tokens
-
-
-def word_ends(text: str) -> list[int]:
-    """Offsets in ``text`` where a word ends (SudachiPy, mode C: the longest units), ascending.
-
-    Browsers match a text fragment only when it ends at a word boundary; ending where Sudachi's
-    longest unit ends keeps the fragment from stopping inside a word (…デジ, …DX推進リ).
-    """
-    from sudachipy import SplitMode
-
-    # Sudachi's offsets are in characters of the text it was given: tokenize the text as is.
-    return sorted({m.end() for m in _sudachi().tokenize(text, SplitMode.C)} - {0})
-
-
-def noun_phrases(text: str) -> list[str]:
-    """Runs of consecutive nouns in ``text``, as written (e.g. 「DX推進リーダー」 in 「DX推進リーダーって何?」)."""
-    from sudachipy import SplitMode
-
-    phrases, current = [], ""
-    for morpheme in _sudachi().tokenize(text, SplitMode.C):
-        pos = morpheme.part_of_speech()
-        if pos[0] == "名詞" and pos[1] != "代名詞" or (current and pos[0] == "接尾辞"):
-            current += morpheme.surface()
-        else:
-            if current:
-                phrases.append(current)
-            current = ""
-    return [*phrases, current] if current else phrases
 
 
 def _bigram_tokens(text: str) -> list[str]:

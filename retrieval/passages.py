@@ -16,8 +16,7 @@ from typing import Literal
 
 from .articles import Article, Turn
 from .layout import PUBLISHER
-from .lexical import word_ends
-from .text import sentences
+from .text import sentences, word_ends
 
 Kind = Literal["exchange", "narration"]
 MIN_ANCHOR = 12
