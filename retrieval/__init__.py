@@ -5,21 +5,21 @@
     result.answered, result.hits[0].text, result.to_dict()
 
 A running app serves ``LiveRetriever("index").current()``, which picks up the generations that
-``python -m retrieval add`` / ``remove`` write (see retrieval/library.py).
+``python -m retrieval add`` / ``remove`` write (see retrieval/editing/library.py).
 
 ``__all__`` is the engine's public API: what app.py and web/ use (a test checks they use nothing
 else). The stages' own modules (articles, passages, embedding, store, library, ...) are internal.
 """
 
-from .articles import load_seeds
-from .citation import as_on_page
-from .conversation import Answer, answer, example_questions, is_english
-from .embedding import DEFAULT_MODEL, HashingEmbedder
+from .editing.live import LiveRetriever, open_index
 from .errors import FeedbackError, QueryError, RetrievalError
-from .feedback import DEFAULT_DB, FeedbackStore, normalize_question
-from .links import safe_url
-from .live import LiveRetriever, open_index
-from .retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_k
+from .index.embedding import DEFAULT_MODEL, HashingEmbedder
+from .ingest.articles import load_seeds
+from .ingest.links import safe_url
+from .readers.conversation import Answer, answer, example_questions, is_english
+from .readers.feedback import DEFAULT_DB, FeedbackStore, normalize_question
+from .search.citation import as_on_page
+from .search.retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_k
 from .settings import setting_defaults
 
 __all__ = [

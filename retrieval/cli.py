@@ -14,13 +14,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_library
-from .articles import load_seeds
+from .editing import cli_library
+from .editing.library import update_lock
 from .errors import RetrievalError
-from .evaluate import evaluate, load_questions
-from .feedback import FeedbackStore
-from .library import update_lock
-from .retriever import Retriever
+from .ingest.articles import load_seeds
+from .readers.feedback import FeedbackStore
+from .search.evaluate import evaluate, load_questions
+from .search.retriever import Retriever
 from .settings import setting_defaults
 
 EXIT_USAGE = 2
@@ -75,7 +75,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from .library import calibrate_index
+    from .editing.library import calibrate_index
 
     questions = load_questions(Path(args.questions))
     unanswerable = load_questions(Path(args.oos), need_gold=False)
@@ -134,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
     cal.add_argument("--oos", required=True, help='JSONL file of questions the articles do not answer ({"q": ...})')
     cal.add_argument("--index", default=defaults["index"])
     cal.add_argument("--output", help="also write the calibration to this JSON file (e.g. to update the shipped "
-                                      "default, retrieval/default_calibration.json)")
+                                      "default, retrieval/index/default_calibration.json)")
     cal.set_defaults(run=cmd_calibrate)
 
     report = commands.add_parser("report", help="most frequent unanswered and down-voted questions (for editors)")

@@ -1,6 +1,6 @@
 """Durable file writes, in one place: a reader (or a crash) sees the old file or the new one, never half.
 
-Used for the seeds files (retrieval/seeds.py) and the index's ``CURRENT`` pointer (retrieval/store.py).
+Used for the seeds files (retrieval/editing/seeds.py) and the index's ``CURRENT`` pointer (retrieval/index/store.py).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from .embedding import DEFAULT_MODEL
-from .feedback import DEFAULT_DB
+from .index.embedding import DEFAULT_MODEL
+from .readers.feedback import DEFAULT_DB
 
 SHARED = {
     "index": ("RETRIEVAL_INDEX", "index"),

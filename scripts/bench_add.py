@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval import Retriever, load_seeds  # noqa: E402
-from retrieval.articles import load_article  # noqa: E402
-from retrieval.embedding import load_embedder  # noqa: E402
-from retrieval.library import Library  # noqa: E402
-from retrieval.passages import make_passages, views  # noqa: E402
-from retrieval.sources import read_source  # noqa: E402
-from retrieval.text import sentences  # noqa: E402
+from retrieval.editing.library import Library  # noqa: E402
+from retrieval.index.embedding import load_embedder  # noqa: E402
+from retrieval.ingest.articles import load_article  # noqa: E402
+from retrieval.ingest.passages import make_passages, views  # noqa: E402
+from retrieval.ingest.sources import read_source  # noqa: E402
+from retrieval.ingest.text import sentences  # noqa: E402
 
 NEW_ARTICLE = ROOT / "tests" / "data" / "dx-suishin-tantouka-chuhen.txt"
 INTERVIEWERS = ("りお", "さとぽん", "ゆー")

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval import Retriever, load_seeds  # noqa: E402
-from retrieval.evaluate import load_questions  # noqa: E402
-from retrieval.search import english_share  # noqa: E402
+from retrieval.search.evaluate import load_questions  # noqa: E402
+from retrieval.search.ranking import english_share  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval import Retriever, load_seeds  # noqa: E402
-from retrieval.embedding import load_embedder  # noqa: E402
-from retrieval.evaluate import evaluate, load_questions  # noqa: E402
-from retrieval.lexical import TOKENIZERS  # noqa: E402
+from retrieval.index.embedding import load_embedder  # noqa: E402
+from retrieval.index.lexical import TOKENIZERS  # noqa: E402
+from retrieval.search.evaluate import evaluate, load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 

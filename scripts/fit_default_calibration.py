@@ -1,4 +1,4 @@
-"""Fit the shipped default calibration (retrieval/default_calibration.json) for the bundled model
+"""Fit the shipped default calibration (retrieval/index/default_calibration.json) for the bundled model
 and the tests' hashing embedder. Developers run this after changing the signals; it is never run by
 the app.
 
@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval import HashingEmbedder, Retriever, load_seeds  # noqa: E402
-from retrieval.calibration import DEFAULTS_FILE  # noqa: E402
-from retrieval.embedding import load_embedder  # noqa: E402
-from retrieval.evaluate import fit_calibration, load_questions  # noqa: E402
+from retrieval.index.calibration import DEFAULTS_FILE  # noqa: E402
+from retrieval.index.embedding import load_embedder  # noqa: E402
+from retrieval.search.evaluate import fit_calibration, load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra) and with the corpus "

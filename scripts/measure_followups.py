@@ -3,7 +3,7 @@
     python scripts/measure_followups.py [--index index] [tests/data/followups.jsonl]
 
 Compares three ways of searching each follow-up: on its own, in context (the rule in
-retrieval/conversation.py), and always prefixed with the previous question. Prints Markdown.
+retrieval/readers/conversation.py), and always prefixed with the previous question. Prints Markdown.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval import Retriever  # noqa: E402
-from retrieval.conversation import in_context, is_follow_up  # noqa: E402
+from retrieval.readers.conversation import in_context, is_follow_up  # noqa: E402
 
 DEPTH = 5
 

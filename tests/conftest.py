@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import HashingEmbedder, Retriever, load_seeds
-from retrieval.articles import Article, load_article
+from retrieval.ingest.articles import Article, load_article
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may download at run time
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

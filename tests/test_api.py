@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 import app
 from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, LiveRetriever, Retriever, answer, load_seeds
-from retrieval.retriever import MAX_K
+from retrieval.search.retriever import MAX_K
 from web.api import MAX_BODY_BYTES
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

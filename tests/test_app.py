@@ -19,8 +19,8 @@ from gradio_client import Client
 
 import app
 from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, Retriever, load_seeds
-from retrieval.citation import as_on_page
-from retrieval.feedback import FeedbackStore, normalize_question
+from retrieval.readers.feedback import FeedbackStore, normalize_question
+from retrieval.search.citation import as_on_page
 from web.cards import articles_html, render_question
 from web.page import Context, chosen_question, new_state, on_ask, on_vote, respond
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from retrieval import load_seeds
-from retrieval.articles import Article, load_article, parse_article
 from retrieval.errors import ArticleError
-from retrieval.layout import title_parts
+from retrieval.ingest.articles import Article, load_article, parse_article
+from retrieval.ingest.layout import title_parts
 
 FIRST_SECTION = "DX推進担当課の設立経緯やDX推進に向けて"
 SECOND_SECTION = "新型コロナウイルス感染症によるDXへの影響"

@@ -14,7 +14,7 @@ from app_server import serving
 
 import app
 from retrieval import Retriever
-from retrieval.feedback import FeedbackStore
+from retrieval.readers.feedback import FeedbackStore
 
 pytestmark = pytest.mark.browser
 

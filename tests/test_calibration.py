@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from retrieval import Retriever
-from retrieval.calibration import DEFAULTS_FILE, FEATURES, Calibration, default_for
 from retrieval.errors import IndexStoreError
-from retrieval.store import MANIFEST
+from retrieval.index.calibration import DEFAULTS_FILE, FEATURES, Calibration, default_for
+from retrieval.index.store import MANIFEST
 
 DATA = Path(__file__).resolve().parent / "data"
 

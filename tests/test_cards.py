@@ -22,11 +22,11 @@ from retrieval import (
     example_questions,
     load_seeds,
 )
-from retrieval.articles import load_article
-from retrieval.conversation import EXAMPLE_MAX_CHARS, plain_question
-from retrieval.library import Library
-from retrieval.retriever import MATCH_LEVELS, match_level
-from retrieval.sources import read_source
+from retrieval.editing.library import Library
+from retrieval.ingest.articles import load_article
+from retrieval.ingest.sources import read_source
+from retrieval.readers.conversation import EXAMPLE_MAX_CHARS, plain_question
+from retrieval.search.retriever import MATCH_LEVELS, match_level
 from web.cards import LABELS, published_label, render_answer, widget_config
 from web.page import Context, new_state, on_ask
 

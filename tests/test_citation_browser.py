@@ -23,9 +23,9 @@ import pytest
 from conftest import ARTICLE, NEW_ARTICLE
 from PIL import Image
 
-from retrieval.articles import load_article
-from retrieval.citation import passage_url
-from retrieval.passages import make_passages
+from retrieval.ingest.articles import load_article
+from retrieval.ingest.passages import make_passages
+from retrieval.search.citation import passage_url
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Follow-ups read in context, and the example questions offered to readers (retrieval/conversation.py)."""
+"""Follow-ups read in context, and the example questions offered to readers (retrieval/readers/conversation.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import MAX_QUESTION_CHARS, QueryError, Retriever
-from retrieval.conversation import answer, example_questions, in_context, is_follow_up
+from retrieval.readers.conversation import answer, example_questions, in_context, is_follow_up
 
 FOLLOWUPS = Path(__file__).resolve().parent / "data" / "followups.jsonl"
 

@@ -18,10 +18,10 @@ from conftest import NEW_ARTICLE, ROOT
 
 from retrieval import HashingEmbedder, LiveRetriever, Retriever, load_seeds
 from retrieval.cli import main
+from retrieval.editing.library import Library, update_lock
 from retrieval.errors import IndexStoreError
-from retrieval.library import Library, update_lock
-from retrieval.sources import read_source
-from retrieval.store import current_generation
+from retrieval.index.store import current_generation
+from retrieval.ingest.sources import read_source
 
 NEW_ID = "dx-suishin-tantouka-chuhen"
 OLD_ID = "dx-suishin-tantouka-zenpen"
@@ -51,15 +51,15 @@ sys.exit(main(sys.argv[5:]))
 
 # (what is wrapped, which call) → whether the new generation is in use when the process dies there.
 STEPS = {
-    "before writing seeds/": ("retrieval.seeds", "write_atomic", 1, False),
+    "before writing seeds/": ("retrieval.editing.seeds", "write_atomic", 1, False),
     "between metadata and text in seeds/": ("os", "replace", 2, False),
-    "while embedding": ("retrieval.embedding.HashingEmbedder", "embed_passages", 1, False),
+    "while embedding": ("retrieval.index.embedding.HashingEmbedder", "embed_passages", 1, False),
     "while writing vectors": ("faiss", "write_index", 1, False),
-    "before fsync": ("retrieval.store", "_fsync_tree", 1, False),
-    "while verifying the new generation": ("retrieval.store", "load_generation", 2, False),
+    "before fsync": ("retrieval.index.store", "_fsync_tree", 1, False),
+    "while verifying the new generation": ("retrieval.index.store", "load_generation", 2, False),
     "before renaming the staging folder": ("os", "rename", 1, False),
     "before switching CURRENT": ("os", "replace", 3, False),
-    "after switching, before cleaning up": ("retrieval.store", "prune_generations", 1, True),
+    "after switching, before cleaning up": ("retrieval.index.store", "prune_generations", 1, True),
 }
 
 
@@ -148,11 +148,11 @@ def test_a_damaged_file_is_named_and_the_app_keeps_serving_the_last_good_generat
 
     with pytest.raises(IndexStoreError, match=rf"{name}.*(damaged|missing)"):
         Retriever.load(index)
-    with caplog.at_level(logging.WARNING, logger="retrieval.live"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.editing.live"):
         assert live.current().search("DX推進担当課はどのような経緯で設立されたのですか?").answered
         live.current()
     assert live.generation == good
-    lines = [r.getMessage() for r in caplog.records if r.name == "retrieval.live"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "retrieval.editing.live"]
     assert len(lines) == 1 and name in lines[0]
 
     # The next update notices the damage, rebuilds from seeds/, and the app switches to it.
@@ -166,7 +166,7 @@ def test_a_damaged_pointer_keeps_the_app_on_the_last_good_generation(
     _, index = library_dirs
     live = LiveRetriever(index, check_every=0)
     (index / "CURRENT").write_text("gen-that-does-not-exist\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="retrieval.live"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.editing.live"):
         assert live.current().search("DX推進担当課はどのような経緯で設立されたのですか?").hits
     assert "CURRENT" in caplog.text
 
@@ -190,7 +190,7 @@ def test_two_updates_at_once_both_land(library_dirs: tuple[Path, Path], tmp_path
                      encoding="utf-8")
     pause = 1.0  # each update sleeps this long while holding the lock
     started = time.monotonic()
-    children = [start_child(("retrieval.library", "build_generation", 1), add_args(seeds, index, source), pause)
+    children = [start_child(("retrieval.editing.library", "build_generation", 1), add_args(seeds, index, source), pause)
                 for source in (NEW_ARTICLE, other)]
     outputs = [child.communicate(timeout=60) for child in children]
     elapsed = time.monotonic() - started

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from retrieval import HashingEmbedder
-from retrieval.embedding import load_embedder
 from retrieval.errors import EmbedderError
+from retrieval.index.embedding import load_embedder
 
 QUESTION = "DX推進担当課はいつ発足しましたか"
 ANSWER = "令和3年度に庁内外のデジタル改革を進める部署として、(旧)デジタル改革担当課が発足しました。"

@@ -1,4 +1,4 @@
-"""The feedback store (retrieval/feedback.py) and ``python -m retrieval report``."""
+"""The feedback store (retrieval/readers/feedback.py) and ``python -m retrieval report``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.feedback import FeedbackError, FeedbackStore
+from retrieval.readers.feedback import FeedbackError, FeedbackStore
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = ["dx-suishin-tantouka-zenpen#0123456789ab", "dx-suishin-tantouka-zenpen#ba9876543210"]

@@ -16,14 +16,14 @@ from conftest import ARTICLE as SEEDS_ARTICLE
 from conftest import NEW_ARTICLE, NEW_ARTICLE_PAGE, SEEDS
 
 from retrieval import HashingEmbedder, LiveRetriever, Retriever, load_seeds
-from retrieval.articles import load_article, parse_article
 from retrieval.cli import main
+from retrieval.editing.library import Library
 from retrieval.errors import ArticleError
-from retrieval.library import Library
-from retrieval.passages import make_passages
-from retrieval.reuse import Reuse
-from retrieval.sources import fetch, read_source
-from retrieval.store import current_generation
+from retrieval.index.reuse import Reuse
+from retrieval.index.store import current_generation
+from retrieval.ingest.articles import Article, ArticleMeta, load_article, parse_article
+from retrieval.ingest.passages import make_passages
+from retrieval.ingest.sources import fetch, read_source
 
 NEW_ID = "dx-suishin-tantouka-chuhen"
 ONLY_IN_NEW = "区役所の職員はどのくらいテレワークをしていますか?"
@@ -165,8 +165,11 @@ def test_unchanged_articles_are_taken_over_without_parsing_them_again(
 ) -> None:
     seeds, index = library_dirs
     parsed: list[str] = []
-    monkeypatch.setattr("retrieval.library.parse_article", lambda text, article_id, meta: parsed.append(article_id)
-                        or parse_article(text, article_id, meta))
+    def counting(text: str, article_id: str, meta: ArticleMeta) -> Article:
+        parsed.append(article_id)
+        return parse_article(text, article_id, meta)
+
+    monkeypatch.setattr("retrieval.editing.library.parse_article", counting)
 
     Library(seeds, index).add(read_source(str(NEW_ARTICLE)))
 

@@ -1,4 +1,4 @@
-"""Article URLs are http(s) only: ``add`` refuses others, and no view ever links to one (retrieval/links.py)."""
+"""Article URLs are http(s) only: ``add`` refuses others, and no view ever links to one (retrieval/ingest/links.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from gradio_client import Client
 
 import app
 from retrieval import HashingEmbedder, Retriever, load_seeds, safe_url
-from retrieval.library import Library
-from retrieval.sources import read_source
+from retrieval.editing.library import Library
+from retrieval.ingest.sources import read_source
 from web.cards import articles_html
 
 BAD_URLS = ["javascript:alert(1)//", "JavaScript:alert(document.domain)", "data:text/html,<script>alert(1)</script>",

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLE, NEW_ARTICLE
 
-from retrieval.articles import Article, load_article, parse_article
-from retrieval.passages import Passage, make_passages, passage_id
-from retrieval.text import word_ends
+from retrieval.ingest.articles import Article, load_article, parse_article
+from retrieval.ingest.passages import Passage, make_passages, passage_id
+from retrieval.ingest.text import word_ends
 
 TWO_STAFF_ONE_QUESTION = """\
 区役所職員にインタビュー! ―保育課―

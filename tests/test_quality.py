@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from retrieval import Retriever, load_seeds
-from retrieval.evaluate import Report, evaluate, load_questions
-from retrieval.library import Library
-from retrieval.search import english_share
-from retrieval.sources import read_source
+from retrieval.editing.library import Library
+from retrieval.ingest.sources import read_source
+from retrieval.search.evaluate import Report, evaluate, load_questions
+from retrieval.search.ranking import english_share
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = DATA / "corpus"

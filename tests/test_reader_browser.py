@@ -16,7 +16,7 @@ from app_server import serving
 
 import app
 from retrieval import Retriever
-from retrieval.conversation import EXAMPLE_MAX_CHARS
+from retrieval.readers.conversation import EXAMPLE_MAX_CHARS
 
 pytestmark = pytest.mark.browser
 

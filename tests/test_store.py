@@ -14,8 +14,8 @@ import pytest
 
 from retrieval import HashingEmbedder, Retriever, load_seeds
 from retrieval.errors import IndexStoreError
-from retrieval.passages import views
-from retrieval.store import current_generation, load_index
+from retrieval.index.store import current_generation, load_index
+from retrieval.ingest.passages import views
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 QUESTIONS = ["DX推進リーダーって何をする人？", "オンライン会議は増えましたか", "今日のおすすめの映画は？"]

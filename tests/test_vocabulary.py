@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from retrieval.lexical import tokenizer
-from retrieval.vocabulary import coverage, english_glosses, english_words, word_forms
+from retrieval.index.lexical import tokenizer
+from retrieval.index.vocabulary import coverage, english_glosses, english_words, word_forms
 
 TOKENS = tokenizer("sudachi")
 ARTICLE = "保育園の入園の申し込みはオンラインで受け付けています。キャッシュレス決済も始めました。"

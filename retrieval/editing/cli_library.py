@@ -1,4 +1,4 @@
-"""``python -m retrieval add | list | remove``: the editor's commands (see retrieval/library.py)."""
+"""``python -m retrieval add | list | remove``: the editor's commands (see retrieval/editing/library.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from ..ingest.sources import read_source
 from .library import LOCK_TIMEOUT, Change, Library
-from .sources import read_source
 
 META_FLAGS = ("title", "url", "published", "publisher", "series", "department")
 PENDING = {"not indexed": "NOT IN THE INDEX (only in seeds/)", "changed": "CHANGED in seeds/ since it was indexed",

@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .passages import NOT_ON_PAGE
-from .text import split_sentences
+from ..ingest.passages import NOT_ON_PAGE
+from ..ingest.text import split_sentences
 
 
 def _encode(text: str) -> str:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import IndexStoreError
+from ..ingest.articles import Article
+from ..ingest.passages import Passage, make_passages, views
 from . import reuse as cache
-from .articles import Article
 from .calibration import Calibration, default_for
 from .embedding import Embedder
-from .errors import IndexStoreError
 from .lexical import LexicalIndex, tokenizer
-from .passages import Passage, make_passages, views
 from .store import ArticleInfo, write_generation
 from .vocabulary import english_glosses
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .citation import Segment, highlight
-from .errors import QueryError
-from .retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_question
-from .search import english_share
-from .text import noun_phrases
+from ..errors import QueryError
+from ..ingest.text import noun_phrases
+from ..search.citation import Segment, highlight
+from ..search.ranking import english_share
+from ..search.retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_question
 
 FOLLOW_UP_MAX_CHARS = 15
 FOLLOW_UP_MAX_WORDS = 6

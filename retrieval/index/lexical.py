@@ -20,8 +20,8 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from .errors import IndexStoreError
-from .text import sudachi
+from ..errors import IndexStoreError
+from ..ingest.text import sudachi
 
 # bm25s sets its own logger to DEBUG, which prints build chatter once an app configures logging.
 logging.getLogger("bm25s").setLevel(logging.WARNING)

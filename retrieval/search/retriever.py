@@ -14,16 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .articles import Article
+from ..errors import IndexStoreError, QueryError
+from ..index.build import build_generation
+from ..index.embedding import DEFAULT_MODEL, Embedder, load_embedder
+from ..index.lexical import DEFAULT_TOKENIZER
+from ..index.reuse import Reuse
+from ..index.store import ArticleInfo, IndexData, load_generation, load_index
+from ..ingest.articles import Article
+from ..ingest.passages import Passage, views
 from .citation import passage_url
-from .embedding import DEFAULT_MODEL, Embedder, load_embedder
-from .errors import IndexStoreError, QueryError
-from .indexing import build_generation
-from .lexical import DEFAULT_TOKENIZER
-from .passages import Passage, views
-from .reuse import Reuse
-from .search import ANSWER_WINDOW, Scorer
-from .store import ArticleInfo, IndexData, load_generation, load_index
+from .ranking import ANSWER_WINDOW, Scorer
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 20

@@ -19,15 +19,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .articles import load_seeds
-from .embedding import Embedder
-from .errors import IndexStoreError, RetrievalError
+from ..errors import IndexStoreError, RetrievalError
+from ..index.embedding import Embedder
+from ..index.store import current_generation, load_intact
+from ..ingest.articles import load_seeds
+from ..search.retriever import Retriever
 from .library import update_lock
-from .retriever import Retriever
-from .store import current_generation, load_intact
 
 CHECK_EVERY = 1.0
-log = logging.getLogger("retrieval.live")
+log = logging.getLogger(__name__)
 
 
 class LiveRetriever:

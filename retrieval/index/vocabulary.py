@@ -14,7 +14,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable
 
-from .errors import IndexStoreError
+from ..errors import IndexStoreError
 
 ENGLISH_WORD = re.compile(r"[a-z][a-z'\-]*")
 # Function words and question chrome that say nothing about a topic.

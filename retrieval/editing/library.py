@@ -24,19 +24,12 @@ from typing import Literal
 
 from filelock import FileLock, Timeout
 
-from . import seeds
-from .articles import Article, ArticleMeta, parse_article, read_text, sidecar_meta
-from .embedding import DEFAULT_MODEL, Embedder, load_embedder
-from .errors import ArticleError, IndexBusyError, IndexStoreError
-from .evaluate import Fitted, fit_calibration
-from .indexing import BuildReport, IndexedArticle, build_generation
-from .lexical import DEFAULT_TOKENIZER
-from .links import check_url, safe_url
-from .passages import Passage, make_passages
-from .retriever import Retriever
-from .reuse import Reuse
-from .sources import Draft, check_article_id
-from .store import (
+from ..errors import ArticleError, IndexBusyError, IndexStoreError
+from ..index.build import BuildReport, IndexedArticle, build_generation
+from ..index.embedding import DEFAULT_MODEL, Embedder, load_embedder
+from ..index.lexical import DEFAULT_TOKENIZER
+from ..index.reuse import Reuse
+from ..index.store import (
     MANIFEST,
     ArticleInfo,
     IndexData,
@@ -45,6 +38,13 @@ from .store import (
     load_intact,
     remove_staging,
 )
+from ..ingest.articles import Article, ArticleMeta, parse_article, read_text, sidecar_meta
+from ..ingest.links import check_url, safe_url
+from ..ingest.passages import Passage, make_passages
+from ..ingest.sources import Draft, check_article_id
+from ..search.evaluate import Fitted, fit_calibration
+from ..search.retriever import Retriever
+from . import seeds
 
 LOCK_FILE = ".lock"
 LOCK_TIMEOUT = 30.0

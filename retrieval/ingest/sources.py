@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from ..errors import ArticleError
 from .articles import MAX_ARTICLE_BYTES, ArticleMeta, read_text, sidecar_meta
-from .errors import ArticleError
 from .layout import PUBLISHER, PUBLISHER_MENTION, is_staff, named_members, title_parts
 
 FETCH_TIMEOUT = 10.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .errors import ArticleError
+from ..errors import ArticleError
 
 
 def safe_url(url: object) -> str:

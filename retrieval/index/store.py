@@ -8,8 +8,8 @@ Layout of an index folder::
         manifest.json         embedder, tokenizer, package versions, counts, SHA-256 of each file
         vectors.faiss         one unit vector per passage view (inner product = cosine)
         view_owner.npy        passage number of each view
-        calibration.json      the abstention model in use (retrieval/calibration.py)
-        glosses.json          English glosses of the articles' vocabulary (retrieval/vocabulary.py)
+        calibration.json      the abstention model in use (retrieval/index/calibration.py)
+        glosses.json          English glosses of the articles' vocabulary (retrieval/index/vocabulary.py)
         passages.jsonl
         articles.jsonl        article metadata (title, URL, ...)
         bm25/                 bm25s arrays and vocabulary
@@ -34,13 +34,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .articles import ArticleMeta
+from ..errors import IndexStoreError
+from ..files import fsync_dir, write_atomic
+from ..ingest.articles import ArticleMeta
+from ..ingest.links import safe_url
+from ..ingest.passages import Passage
 from .calibration import Calibration
-from .errors import IndexStoreError
-from .files import fsync_dir, write_atomic
 from .lexical import LexicalIndex
-from .links import safe_url
-from .passages import Passage
 
 FORMAT = 1
 CURRENT = "CURRENT"

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from .errors import FeedbackError
+from ..errors import FeedbackError
 
 DEFAULT_DB = Path("data") / "feedback.sqlite3"
 SCHEMA_VERSION = 1

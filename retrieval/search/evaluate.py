@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import Calibration, fit
-from .errors import RetrievalError
+from ..errors import RetrievalError
+from ..index.calibration import Calibration, fit
+from .ranking import ANSWER_WINDOW
 from .retriever import Retriever
-from .search import ANSWER_WINDOW
 
 MRR_DEPTH = 10
 

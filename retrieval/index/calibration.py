@@ -7,7 +7,7 @@ the hit's dense score, how much of the question the articles cover at all (see
 A calibration is fitted by ``python -m retrieval calibrate`` on questions about the indexed
 articles and stored *in the index generation* (``calibration.json``, with what it was fitted on in
 the manifest). A new build starts from the previous generation's calibration, or from the default
-fitted by the developers for the bundled model (``retrieval/default_calibration.json``, read-only
+fitted by the developers for the bundled model (``retrieval/index/default_calibration.json``, read-only
 at run time).
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexStoreError
+from ..errors import IndexStoreError
 
 FEATURES = ("dense", "coverage", "english", "english_dense", "corpus_size", "coverage_by_size")
 DEFAULTS_FILE = Path(__file__).with_name("default_calibration.json")

@@ -1,0 +1,1 @@
+"""The editors' side: add, remove, list articles; the update lock; live reload."""

@@ -1,0 +1,1 @@
+"""The readers' side: follow-up questions and feedback."""

@@ -1,0 +1,1 @@
+"""Answering: ranking and abstention, citations, the Retriever, quality measures."""
