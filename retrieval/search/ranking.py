@@ -7,8 +7,9 @@
   the articles' words; docs/measurements.md).
 - Narration (intros, outros, the series' boilerplate) never answers a content question: it is
   searched only when the question is about an article itself (誰がインタビューした? いつの記事?).
-- Each hit gets its own calibrated probability (:mod:`retrieval.calibration`) from its dense score,
-  the share of the question the articles cover and whether the question is English. The articles
+- Each hit gets its own calibrated probability (:mod:`retrieval.index.calibration`) from its dense
+  score, the share of the question the articles cover, the size of their vocabulary and whether the
+  question is English. The articles
   "answer" when one of the first ``ANSWER_WINDOW`` hits reaches the threshold.
 - Exact ties are broken by the best single view, then by BM25, then by passage id.
 """
