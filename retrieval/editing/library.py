@@ -40,7 +40,7 @@ from ..index.store import (
 )
 from ..ingest.articles import Article, ArticleMeta, parse_article, read_text, sidecar_meta
 from ..ingest.links import check_url, safe_url
-from ..ingest.passages import Passage, make_passages
+from ..ingest.passages import make_passages
 from ..ingest.sources import Draft, check_article_id
 from ..search.evaluate import Fitted, fit_calibration
 from ..search.retriever import Retriever
@@ -253,15 +253,13 @@ class Library:
         paths = sorted(self.seeds_dir.glob("*.txt"))
         if not paths:
             raise ArticleError(f"{self.seeds_dir}: no article files (*.txt) found")
-        known: dict[str, list[Passage]] = {}
-        for passage in previous.passages if previous else ():
-            known.setdefault(passage.article_id, []).append(passage)
+        known = IndexedArticle.all_in(previous) if previous else {}
         articles: list[Article | IndexedArticle] = []
         for path in paths:
             text, meta = read_text(path), sidecar_meta(path)
             old = previous.articles.get(path.stem) if previous else None
             if old and old.source_sha256 == hashlib.sha256(text.encode()).hexdigest() and _same_meta(old, meta, text):
-                articles.append(IndexedArticle(old, tuple(known.get(old.id, ()))))
+                articles.append(known[old.id])
             else:
                 articles.append(parse_article(text, path.stem, meta))
         return articles
@@ -291,14 +289,10 @@ def calibrate_index(index_dir: Path, questions: list[dict], unanswerable: list[d
     generation (nothing is embedded again). Holds the update lock."""
     index_dir = Path(index_dir)
     with update_lock(index_dir):
-        data = load_index(index_dir)
-        info = data.manifest["embedder"]
-        embedder = load_embedder(info.get("model") or info["name"])
-        fitted = fit_calibration(Retriever(data, embedder), questions, unanswerable)
-        passages: dict[str, list[Passage]] = {}
-        for passage in data.passages:
-            passages.setdefault(passage.article_id, []).append(passage)
-        articles = [IndexedArticle(a, tuple(passages.get(a.id, ()))) for a in data.articles.values()]
-        report = build_generation(articles, index_dir, embedder, data.manifest.get("tokenizer", DEFAULT_TOKENIZER),
-                                  Reuse.from_index(data), progress, calibration=fitted.calibration)
+        retriever = Retriever.load(index_dir)
+        data = retriever.data
+        fitted = fit_calibration(retriever, questions, unanswerable)
+        report = build_generation(list(IndexedArticle.all_in(data).values()), index_dir, retriever.embedder,
+                                  data.manifest.get("tokenizer", DEFAULT_TOKENIZER), Reuse.from_index(data), progress,
+                                  calibration=fitted.calibration)
     return fitted, report

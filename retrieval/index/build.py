@@ -20,7 +20,7 @@ from . import reuse as cache
 from .calibration import Calibration, default_for
 from .embedding import Embedder
 from .lexical import LexicalIndex, tokenizer
-from .store import ArticleInfo, write_generation
+from .store import ArticleInfo, IndexData, write_generation
 from .vocabulary import english_glosses
 
 EMBED_BATCH = 32
@@ -39,6 +39,14 @@ class IndexedArticle:
     def of(cls, article: Article) -> IndexedArticle:
         info = ArticleInfo.from_meta(article.id, article.title, article.meta, article.source)
         return cls(info, tuple(make_passages(article)))
+
+    @classmethod
+    def all_in(cls, data: IndexData) -> dict[str, IndexedArticle]:
+        """Every article of a loaded generation, by id, with its passages (no parsing, no embedding)."""
+        passages: dict[str, list[Passage]] = {}
+        for passage in data.passages:
+            passages.setdefault(passage.article_id, []).append(passage)
+        return {a.id: cls(a, tuple(passages.get(a.id, ()))) for a in data.articles.values()}
 
 
 @dataclass(frozen=True)

@@ -118,10 +118,13 @@ class LexicalIndex:
         model.index(list(tokens), show_progress=False)
         return cls(model, tokenizer_name)
 
-    def scores(self, question: str) -> np.ndarray:
-        """BM25 score per document, in document order (zeros when no word matches)."""
+    def scores(self, question: str, words: Sequence[str] | None = None) -> np.ndarray:
+        """BM25 score per document, in document order (zeros when no word matches).
+
+        ``words``: the question already cut by :meth:`tokens`, so that a caller needing both does not
+        tokenize it twice."""
         vocab = self._model.vocab_dict
-        tokens = [t for t in self._tokenize(question) if t in vocab]
+        tokens = [t for t in (self._tokenize(question) if words is None else words) if t in vocab]
         n_docs = int(self._model.scores["num_docs"])
         if not tokens:
             return np.zeros(n_docs, dtype=np.float32)

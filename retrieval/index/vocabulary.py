@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 
 from ..errors import IndexStoreError
 
@@ -81,9 +81,11 @@ def english_glosses(vocabulary: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def coverage(question: str, english: bool, tokenize: Callable[[str], list[str]],
-             vocabulary: set[str] | dict, glosses: set[str]) -> float:
+def coverage(question: str, english: bool, words: Sequence[str], vocabulary: set[str] | dict,
+             glosses: set[str] | frozenset[str]) -> float:
     """Share of the question's content words that occur in the articles (1.0 when it has none).
+
+    ``words``: a Japanese question cut by the index's tokenizer (unused for an English one).
 
     English words count as covered when one of their forms is a gloss of an article word or
     appears in an article as it is (DX, LINE, app names).
@@ -92,6 +94,5 @@ def coverage(question: str, english: bool, tokenize: Callable[[str], list[str]],
         words = english_words(question)
         covered = [any(form in glosses or form in vocabulary for form in word_forms(w)) for w in words]
     else:
-        words = [w for w in tokenize(question) if w not in JAPANESE_COMMON]
-        covered = [w in vocabulary for w in words]
+        covered = [w in vocabulary for w in words if w not in JAPANESE_COMMON]
     return sum(covered) / len(covered) if covered else 1.0

@@ -100,9 +100,6 @@ class Scorer:
                     seen.setdefault(owner, None)
         return list(seen)
 
-    def coverage(self, question: str, english: bool) -> float:
-        return coverage(question, english, self.data.lexical.tokens, self._vocabulary, self._glosses)
-
     def score(self, question: str, query_vector: np.ndarray) -> list[Scored]:
         """Candidates for a question, best first, each with its own probability."""
         about = is_about_article(question)
@@ -110,13 +107,14 @@ class Scorer:
         if not passages:
             return []
         dense, best = self.dense_scores(query_vector, passages)
-        lexical = self.data.lexical.scores(question)[passages]
+        words = self.data.lexical.tokens(question)  # cut once, for BM25 and for coverage
+        lexical = self.data.lexical.scores(question, words)[passages]
         english = english_share(question) > 0.5
         # The articles' own words help a Japanese question a little (BM25, scaled to the best match).
         rank = dense if english or not lexical.max() > 0 else dense + LEXICAL_WEIGHT * lexical / lexical.max()
         if about:  # a question about the article itself: the article's own words (narration) come first
             rank = rank + self._narration[passages]
-        covered = self.coverage(question, english)
+        covered = coverage(question, english, words, self._vocabulary, self._glosses)
         rows = [feature_row(float(d), covered, english, len(self._vocabulary)) for d in dense]
         probability = self.calibration.probability(np.array(rows))
         order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
