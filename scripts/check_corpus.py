@@ -41,8 +41,12 @@ RESERVED = [
 ]
 # The other split's main topics, kept out so that every question has exactly one answering article.
 OTHER_SPLIT = {
-    "tune": ["マイナンバー", "図書館", "防災", "スマホ教室", "集会室"],
-    "test": ["保育園", "ごみの分別", "下北沢", "生成AI"],
+    "tune": ["マイナンバー", "図書館", "防災", "スマホ教室", "集会室", "通報", "区のおしらせ", "広報"],
+    "test": ["保育園", "ごみの分別", "下北沢", "生成AI", "通報", "区のおしらせ", "広報"],
+    "holdout": [
+        "マイナンバー", "図書館", "防災", "スマホ教室", "集会室", "保育園", "ごみの分別", "下北沢", "生成AI",
+        "子育て", "青少年",
+    ],
 }
 STAFF = re.compile(r"^[A-ZＡ-Ｚ]さん ")
 SPEAKER = re.compile(r"^(\S{1,8}) ")
