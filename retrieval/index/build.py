@@ -19,9 +19,9 @@ from ..ingest.passages import Passage, make_passages, views
 from . import reuse as cache
 from .calibration import Calibration, default_for
 from .embedding import Embedder
-from .lexical import LexicalIndex, tokenizer
+from .lexical import ENGLISH_TOKENIZER, LexicalIndex, tokenizer
 from .store import ArticleInfo, IndexData, write_generation
-from .vocabulary import english_glosses
+from .vocabulary import gloss_map, passage_english
 
 EMBED_BATCH = 32
 Progress = Callable[[str], None]
@@ -110,14 +110,15 @@ def build_generation(
     lexical = LexicalIndex.from_tokens(tokens, tokenizer_name)
 
     calibration = calibration or previous.calibration or default_for(embedder.name)
-    glosses = english_glosses(lexical.vocabulary)
-    say(f"{len(lexical.vocabulary)} words, {len(glosses)} English glosses")
+    glosses = gloss_map(lexical.vocabulary)
+    english = LexicalIndex.from_tokens([passage_english(t, glosses) for t in tokens], ENGLISH_TOKENIZER)
+    say(f"{len(lexical.vocabulary)} words, {len(glosses)} of them with English glosses")
 
     infos = [article.info for article in indexed]
     folder = write_generation(
         index_dir, embedder_info=embedder_info(embedder), tokenizer=tokenizer_name, vectors=vectors,
         view_owner=np.asarray(owner, dtype=np.int32), passages=passages, articles=infos, lexical=lexical,
-        calibration=calibration, glosses=glosses,
+        english=english, calibration=calibration, glosses=glosses,
         extra_files=lambda staging: cache.save(staging, keys, document_keys, tokens),
     )
     say(f"index written to {folder}")

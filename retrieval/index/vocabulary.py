@@ -6,6 +6,10 @@ English question cannot be looked up directly, so each build also stores the Eng
 the vocabulary, taken from JMdict (the ``jamdict-data`` package: a SQLite file on disk, read
 offline); "daycare" is covered when an article says 保育園, "weather" is not when none says 天気.
 Both follow the corpus: an article added about a new topic brings its words with it.
+
+The same glosses give each passage an English word list (its words' first glosses, stemmed by the
+Snowball stemmer of PyStemmer), so that an English question can be matched word by word too
+(:mod:`retrieval.index.lexical`'s ``english`` tokenizer; docs/measurements.md).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from ..errors import IndexStoreError
 
@@ -37,6 +42,9 @@ SQL_CHUNK = 400
 # Long dictionary explanations ("to do something carefully for a long time") are not translations;
 # only their first words are kept.
 MAX_GLOSS_WORDS = 3
+# A passage's English words: the first gloss words of each of its words (the first senses; later
+# ones drift: 作る also "to cultivate", "to feign"). 5 measured on the tuning corpus.
+PASSAGE_GLOSS_WORDS = 5
 
 
 def english_words(text: str) -> list[str]:
@@ -62,23 +70,49 @@ def _dictionary() -> sqlite3.Connection:
     return sqlite3.connect(f"file:{jamdict_data.JAMDICT_DB_PATH}?mode=ro", uri=True)
 
 
-def english_glosses(vocabulary: Iterable[str]) -> list[str]:
-    """The English words JMdict gives as translations of any word in ``vocabulary``, sorted."""
+def gloss_map(vocabulary: Iterable[str]) -> dict[str, list[str]]:
+    """Each word of ``vocabulary`` that JMdict knows, with its English gloss words (senses in order)."""
     words = sorted(set(vocabulary))
-    found: set[str] = set()
+    found: dict[str, list[str]] = {}
     with _dictionary() as db:
         for start in range(0, len(words), SQL_CHUNK):
             chunk = words[start : start + SQL_CHUNK]
             marks = ",".join("?" * len(chunk))
             rows = db.execute(
-                "SELECT g.text FROM Kanji k JOIN Sense s ON s.idseq = k.idseq JOIN SenseGloss g ON g.sid = s.ID "
-                f"WHERE k.text IN ({marks}) UNION "
-                "SELECT g.text FROM Kana k JOIN Sense s ON s.idseq = k.idseq JOIN SenseGloss g ON g.sid = s.ID "
-                f"WHERE k.text IN ({marks})", chunk + chunk)
-            for (gloss,) in rows:
-                for word in english_words(re.sub(r"\([^)]*\)", " ", gloss))[:MAX_GLOSS_WORDS]:
-                    found.update(word_forms(word))  # "payment" also covers "pay"
-    return sorted(found)
+                "SELECT k.text, s.ID, g.text FROM Kanji k JOIN Sense s ON s.idseq = k.idseq "
+                f"JOIN SenseGloss g ON g.sid = s.ID WHERE k.text IN ({marks}) UNION "
+                "SELECT k.text, s.ID, g.text FROM Kana k JOIN Sense s ON s.idseq = k.idseq "
+                f"JOIN SenseGloss g ON g.sid = s.ID WHERE k.text IN ({marks}) ORDER BY 1, 2, 3", chunk + chunk)
+            for word, _, gloss in rows:
+                found.setdefault(word, []).extend(english_words(re.sub(r"\([^)]*\)", " ", gloss))[:MAX_GLOSS_WORDS])
+    return found
+
+
+def english_glosses(glosses: dict[str, list[str]]) -> frozenset[str]:
+    """Every English word that translates a word of the articles, with its dictionary forms."""
+    return frozenset(form for words in glosses.values() for word in words for form in word_forms(word))
+
+
+@cache
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def english_stems(text: str) -> list[str]:
+    """The stems of an English text's content words ("reservations" and "reserve" give "reserv")."""
+    return _stemmer().stemWords(english_words(text))
+
+
+def passage_english(tokens: Sequence[str], glosses: dict[str, list[str]]) -> list[str]:
+    """A passage's English words, stemmed: its words' first glosses, and its words written in Latin letters."""
+    words: list[str] = []
+    for token in tokens:
+        words.extend(glosses.get(token, ())[:PASSAGE_GLOSS_WORDS])
+        if token.isascii():
+            words.extend(english_words(token))
+    return _stemmer().stemWords(words)
 
 
 def coverage(question: str, english: bool, words: Sequence[str], vocabulary: set[str] | dict,

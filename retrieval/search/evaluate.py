@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RetrievalError
-from ..index.calibration import Calibration, fit
+from ..index.calibration import Calibration, decline_bias, fit
 from .ranking import ANSWER_WINDOW
 from .retriever import Retriever
 
@@ -109,8 +109,9 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
 
     ``more`` adds (retriever, answerable, unanswerable) groups of other indexes (e.g. the shipped
     article alone and many articles together, so that the signals are seen at both corpus sizes).
-    Features are those of the first-ranked hit; the leave-one-out figures judge each question as
-    ``search()`` decides (the best probability among the first hits).
+    Features are those of the first-ranked hit. The bias is then moved so that a set share of the
+    answerable questions would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
+    figures judge each question as ``search()`` decides (the best probability among the first hits).
     """
     groups = [(retriever, questions, unanswerable), *more]
     if any(not q or not u for _, q, u in groups):
@@ -125,13 +126,17 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
                     labels.append(label)
     x = np.array([f[0] for f in firsts])
     y = np.array(labels)
+
+    def fitted(mask: np.ndarray) -> tuple[float, np.ndarray]:
+        _, weights = fit(x[mask], y[mask])
+        return decline_bias(weights, [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]), weights
+
     abstained = []
     for j in range(len(x)):
-        mask = np.arange(len(x)) != j
-        bias, weights = fit(x[mask], y[mask])
-        abstained.append((1 / (1 + np.exp(-(bias + firsts[j] @ weights)))).max() < 0.5)
+        bias, weights = fitted(np.arange(len(x)) != j)
+        abstained.append((firsts[j] @ weights).max() + bias < 0)
     abstained = np.array(abstained)
-    bias, weights = fit(x, y)
+    bias, weights = fitted(np.ones(len(x), dtype=bool))
     calibration = Calibration(bias, tuple(float(w) for w in weights), fitted_on={
         "source": source or "python -m retrieval calibrate", "answerable": int(y.sum()),
         "unanswerable": int(len(y) - y.sum()),

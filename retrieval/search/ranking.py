@@ -2,14 +2,16 @@
 
 - Ranking is mostly dense: a passage's score is a weighted mean of two cosines with the question,
   its whole exchange (the interviewer's question and the staff answer, embedded once) and its best
-  sentence, plus a small share of BM25 for Japanese questions. On the multi-article tuning corpus
+  sentence, plus a small share of BM25: over the articles' words for a Japanese question, over
+  their English dictionary glosses for an English one. On the multi-article tuning corpus
   this beat the earlier many-views + rank fusion, which lowered Recall@1 there (readers rarely use
   the articles' words; docs/measurements.md).
 - Narration (intros, outros, the series' boilerplate) never answers a content question: it is
   searched only when the question is about an article itself (誰がインタビューした? いつの記事?).
 - Each hit gets its own calibrated probability (:mod:`retrieval.index.calibration`) from its dense
-  score, the share of the question the articles cover, the size of their vocabulary and whether the
-  question is English. The articles
+  score and its margin over the question's other matches, the share of the question the articles
+  cover and the share this passage covers, the best BM25 score, the size of the vocabulary and
+  whether the question is English. The articles
   "answer" when one of the first ``ANSWER_WINDOW`` hits reaches the threshold.
 - Exact ties are broken by the best single view, then by BM25, then by passage id.
 """
@@ -24,12 +26,16 @@ import numpy as np
 
 from ..index.calibration import Calibration, feature_row
 from ..index.store import IndexData
-from ..index.vocabulary import coverage
+from ..index.vocabulary import JAPANESE_COMMON, coverage
 
 DENSE_VIEWS = 256  # views fetched from FAISS before exact per-passage scoring
 ANSWER_WINDOW = 3  # the articles answer when one of the first hits is a confident match
 WHOLE_WEIGHT = 0.6  # weight of the whole-exchange cosine; the best sentence has the rest (0.4-0.7 measured)
 LEXICAL_WEIGHT = 0.05  # dev set: R@5 0.875 -> 0.938 at 0.05, lower again at 0.1; tuning corpus unchanged
+# An English question's words against the passages' English glosses (BM25, scaled to the best match):
+# English MRR +0.04 to +0.09 on each tuning set at 0.02, less above (docs/measurements.md).
+ENGLISH_LEXICAL_WEIGHT = 0.02
+MARGIN_DEPTH = 10  # a hit's margin: its dense score minus the mean of the question's best ten
 # A question about an article itself rather than its content: who interviewed, which part, when.
 ABOUT_ARTICLE = re.compile(
     r"記事|インタビュー(?:した|して|された|に答え|の相手|したの|者)|インタビュアー|取材|聞き手|ねつせた|"
@@ -73,6 +79,7 @@ class Scorer:
         self._narration = np.array([p.kind == "narration" for p in data.passages], dtype=bool)
         self._vocabulary = data.lexical.vocabulary
         self._glosses = data.glosses
+        self._english = data.english
 
     def view_vectors(self, passage: int) -> np.ndarray:
         """The stored vectors of a passage's views, in the order ``passages.views()`` gives them."""
@@ -107,15 +114,23 @@ class Scorer:
         if not passages:
             return []
         dense, best = self.dense_scores(query_vector, passages)
-        words = self.data.lexical.tokens(question)  # cut once, for BM25 and for coverage
-        lexical = self.data.lexical.scores(question, words)[passages]
         english = english_share(question) > 0.5
-        # The articles' own words help a Japanese question a little (BM25, scaled to the best match).
-        rank = dense if english or not lexical.max() > 0 else dense + LEXICAL_WEIGHT * lexical / lexical.max()
+        words = self.data.lexical.tokens(question)  # cut once, for BM25 and for coverage
+        # BM25 over the question's own language: the articles' words, or their English glosses.
+        index, weight = (self._english, ENGLISH_LEXICAL_WEIGHT) if english else (self.data.lexical, LEXICAL_WEIGHT)
+        content = index.tokens(question) if english else [w for w in words if w not in JAPANESE_COMMON]
+        all_lexical = index.scores(question, content if english else words)
+        lexical = all_lexical[passages]
+        rank = dense + weight * lexical / lexical.max() if lexical.max() > 0 else dense
         if about:  # a question about the article itself: the article's own words (narration) come first
             rank = rank + self._narration[passages]
         covered = coverage(question, english, words, self._vocabulary, self._glosses)
-        rows = [feature_row(float(d), covered, english, len(self._vocabulary)) for d in dense]
+        distinct = len(set(content))
+        hit_covered = index.containing(content)[passages] / distinct if distinct else np.ones(len(passages))
+        margin = dense - np.sort(dense)[::-1][:MARGIN_DEPTH].mean()
+        best_lexical = float(all_lexical.max())
+        rows = [feature_row(float(dense[i]), covered, english, len(self._vocabulary), best_lexical,
+                            float(margin[i]), float(hit_covered[i])) for i in range(len(passages))]
         probability = self.calibration.probability(np.array(rows))
         order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
         return [Scored(passages[i], float(dense[i]), tuple(rows[i]), float(probability[i])) for i in order]
