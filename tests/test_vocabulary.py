@@ -6,7 +6,13 @@ import numpy as np
 
 from retrieval.index.lexical import ENGLISH_TOKENIZER, LexicalIndex, tokenizer
 from retrieval.index.vocabulary import (
-    coverage, english_glosses, english_stems, english_words, gloss_map, passage_english, word_forms,
+    coverage,
+    english_glosses,
+    english_stems,
+    english_words,
+    gloss_map,
+    passage_english,
+    word_forms,
 )
 
 TOKENS = tokenizer("sudachi")
