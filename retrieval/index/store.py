@@ -88,6 +88,7 @@ class IndexData:
     calibration: Calibration
     english: LexicalIndex  # BM25 over the passages' English glosses
     glosses: frozenset[str]  # English words that translate a word of the articles (vocabulary.py)
+    gloss_map: dict[str, list[str]]  # each word of the articles with its English gloss words
 
 
 def package_versions() -> dict[str, str]:
@@ -299,7 +300,7 @@ def load_generation(folder: Path) -> IndexData:
             isinstance(words, list) and all(isinstance(w, str) for w in words) for words in glosses.values()):
         raise IndexStoreError(f"{folder / GLOSSES} does not fit the index; {hint}")
     return IndexData(manifest, vectors, view_owner, passages, articles, lexical, folder, calibration,
-                     english, english_glosses(glosses))
+                     english, english_glosses(glosses), glosses)
 
 
 def load_index(index_dir: Path) -> IndexData:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..index.calibration import Calibration, feature_row
 from ..index.store import IndexData
-from ..index.vocabulary import JAPANESE_COMMON, coverage
+from ..index.vocabulary import JAPANESE_COMMON, coverage, passage_english
 
 DENSE_VIEWS = 256  # views fetched from FAISS before exact per-passage scoring
 ANSWER_WINDOW = 3  # the articles answer when one of the first hits is a confident match
@@ -35,6 +35,11 @@ LEXICAL_WEIGHT = 0.05  # dev set: R@5 0.875 -> 0.938 at 0.05, lower again at 0.1
 # An English question's words against the passages' English glosses (BM25, scaled to the best match):
 # English MRR +0.04 to +0.09 on each tuning set at 0.02, less above (docs/measurements.md).
 ENGLISH_LEXICAL_WEIGHT = 0.02
+# A question about an article: the narration of the article whose title and department share the
+# most of the question's words comes first, and among narration its introduction (who interviewed
+# whom, which part) before its closing lines (tuning splits' about-article questions; docs).
+TITLE_BONUS = 0.05
+INTRO_BONUS = 0.05
 MARGIN_DEPTH = 10  # a hit's margin: its dense score minus the mean of the question's best ten
 # A question about an article itself rather than its content: who interviewed, which part, when.
 ABOUT_ARTICLE = re.compile(
@@ -77,9 +82,34 @@ class Scorer:
         bounds = np.searchsorted(data.view_owner[order], np.arange(len(data.passages) + 1))
         self._views_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(data.passages))]
         self._narration = np.array([p.kind == "narration" for p in data.passages], dtype=bool)
+        first_exchange: dict[str, int] = {}
+        for p in data.passages:
+            if p.kind != "narration":
+                first_exchange[p.article_id] = min(p.start, first_exchange.get(p.article_id, p.start))
+        self._title_words = self._article_words(data)
+        self._intro = np.array([p.kind == "narration" and p.start < first_exchange.get(p.article_id, p.end)
+                                for p in data.passages], dtype=bool)
         self._vocabulary = data.lexical.vocabulary
         self._glosses = data.glosses
         self._english = data.english
+
+    @staticmethod
+    def _article_words(data: IndexData) -> dict[str, tuple[set[str], set[str]]]:
+        """Per article: the words of its title and department, in Japanese and as English stems."""
+        words = {}
+        for article in data.articles.values():
+            tokens = data.lexical.tokens(f"{article.title} {article.department}")
+            words[article.id] = ({t for t in tokens if t not in JAPANESE_COMMON},
+                                 set(passage_english(tokens, data.gloss_map)))
+        return words
+
+    def title_match(self, content: list[str], english: bool) -> np.ndarray:
+        """Per passage: how well its article's title matches the question (1.0 for the best article)."""
+        overlap = {aid: len(set(content) & words[english]) for aid, words in self._title_words.items()}
+        best = max(overlap.values(), default=0)
+        if not best:
+            return np.zeros(len(self.data.passages))
+        return np.array([overlap.get(p.article_id, 0) / best for p in self.data.passages])
 
     def view_vectors(self, passage: int) -> np.ndarray:
         """The stored vectors of a passage's views, in the order ``passages.views()`` gives them."""
@@ -123,7 +153,8 @@ class Scorer:
         lexical = all_lexical[passages]
         rank = dense + weight * lexical / lexical.max() if lexical.max() > 0 else dense
         if about:  # a question about the article itself: the article's own words (narration) come first
-            rank = rank + self._narration[passages]
+            titled = self.title_match(content, english)[passages]
+            rank = rank + self._narration[passages] * (1 + TITLE_BONUS * titled) + INTRO_BONUS * self._intro[passages]
         covered = coverage(question, english, words, self._vocabulary, self._glosses)
         distinct = len(set(content))
         hit_covered = index.containing(content)[passages] / distinct if distinct else np.ones(len(passages))
