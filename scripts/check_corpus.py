@@ -48,7 +48,8 @@ _TOPICS = {  # each split's articles' main topic words
              "アーカイブ", "郷土"],
     "exam2": ["区民農園", "直売所", "援農", "生涯学習", "区民講師", "住民税", "納税", "延滞金", "口座振替", "電子入札",
               "電子契約", "押印"],
-    "exam3": ["区議会", "会議録", "傍聴", "請願", "陳情", "議員", "不審者", "防犯", "登下校"],
+    "exam3": ["区議会", "会議録", "傍聴", "請願", "陳情", "議員", "不審者", "防犯", "登下校", "営業許可", "食中毒",
+              "食品衛生", "生活福祉", "生活保護", "フードバンク", "借金"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
