@@ -1,9 +1,10 @@
 """The pipeline against the naive baseline, side by side, on the multi-article corpus splits.
 
-    python scripts/compare_baseline.py [--split test] [--split tune] [--work /tmp/corpus-indexes]
+    python scripts/compare_baseline.py [--split exam3] [--split tune] [--together] [--work /tmp/corpus-indexes]
 
 For each split an index of ``seeds/`` plus the split's articles (tests/data/corpus/SPLIT/) is built
-with the bundled model, afresh in ``--work``. Then:
+with the bundled model, afresh in ``--work`` (with ``--together``, one index of all the splits'
+articles, asked all their questions: how the engine does as the series grows). Then:
 - pipeline: ``Retriever.search`` as the app runs it (ranking, narration rule, calibrated abstention);
 - baseline "answer once": each exchange's answer embedded once, cosine only, narration left out;
 - baseline "exchange once": the interviewer's question + answer embedded once, cosine only.
@@ -31,16 +32,17 @@ CORPUS = ROOT / "tests" / "data" / "corpus"
 SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3"]  # tests/data/corpus/README.md says which is which
 
 
-def corpus_index(split: str, work: Path) -> Retriever:
-    """Seeds plus the split's articles, built afresh (a reused index would keep an old calibration)."""
-    seeds = work / f"{split}-seeds"
-    index = work / f"{split}-index"
+def corpus_index(splits: list[str], work: Path) -> Retriever:
+    """Seeds plus the splits' articles, built afresh (a reused index would keep an old calibration)."""
+    name = "+".join(splits)
+    seeds = work / f"{name}-seeds"
+    index = work / f"{name}-index"
     shutil.rmtree(seeds, ignore_errors=True)
     shutil.rmtree(index, ignore_errors=True)
     seeds.mkdir(parents=True)
-    folder = CORPUS / split
-    for path in [*ROOT.glob("seeds/*"), *folder.glob("*.txt"), *folder.glob("*.json")]:
-        shutil.copy(path, seeds / path.name)
+    for path in [*ROOT.glob("seeds/*"), *(p for split in splits for p in sorted((CORPUS / split).glob("*.*")))]:
+        if path.suffix in (".txt", ".json"):
+            shutil.copy(path, seeds / path.name)
     return Retriever.build(load_seeds(seeds), index, progress=lambda m: print(f"  {m}", file=sys.stderr))
 
 
@@ -57,10 +59,11 @@ def summary(ranks: list[int]) -> tuple[float, float, float]:
     return (sum(r == 1 for r in ranks) / n, sum(1 <= r <= 5 for r in ranks) / n, sum(1 / r for r in ranks if r) / n)
 
 
-def compare(split: str, work: Path) -> None:
-    retriever = corpus_index(split, work)
-    questions = load_questions(CORPUS / f"{split}_questions.jsonl")
-    unanswerable = load_questions(CORPUS / f"{split}_oos.jsonl", need_gold=False)
+def compare(splits: list[str], work: Path) -> None:
+    retriever = corpus_index(splits, work)
+    split = "+".join(splits)
+    questions = [row for s in splits for row in load_questions(CORPUS / f"{s}_questions.jsonl")]
+    unanswerable = [row for s in splits for row in load_questions(CORPUS / f"{s}_oos.jsonl", need_gold=False)]
     exchanges = [p for p in retriever.data.passages if p.kind == "exchange"]
     embedder = retriever.embedder
     answer_vectors = embedder.embed_passages([p.text for p in exchanges])
@@ -105,10 +108,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", action="append", choices=SPLITS,
                         help="default: all (exam3 is held out; the others are tuning side)")
+    parser.add_argument("--together", action="store_true",
+                        help="one index of the seed and all the splits' articles, all their questions")
     parser.add_argument("--work", default="/tmp/corpus-indexes", help="where the corpus indexes are kept")
     args = parser.parse_args()
-    for split in args.split or SPLITS:
-        compare(split, Path(args.work))
+    splits = args.split or SPLITS
+    for group in [splits] if args.together else [[split] for split in splits]:
+        compare(group, Path(args.work))
 
 
 if __name__ == "__main__":
