@@ -110,7 +110,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     ``more`` adds (retriever, answerable, unanswerable) groups of other indexes (e.g. the shipped
     article alone and many articles together, so that the signals are seen at both corpus sizes).
     Features are those of the first-ranked hit. The bias is then moved so that a set share of the
-    answerable questions of each language would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
+    answerable questions would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
     figures judge each question as ``search()`` decides (the best probability among the first hits).
     """
     groups = [(retriever, questions, unanswerable), *more]
