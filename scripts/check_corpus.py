@@ -50,6 +50,7 @@ _TOPICS = {  # each split's articles' main topic words
               "電子契約", "押印"],
     "exam3": ["区議会", "会議録", "傍聴", "請願", "陳情", "議員", "不審者", "防犯", "登下校", "営業許可", "食中毒",
               "食品衛生", "生活福祉", "生活保護", "フードバンク", "借金"],
+    "exam4": ["男女共同参画", "パートナーシップ", "ハラスメント", "家しごと", "建築確認", "耐震診断", "空き家", "概要書"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
