@@ -53,6 +53,8 @@ _TOPICS = {  # each split's articles' main topic words
     "exam4": ["花壇", "保存樹木", "公園緑地", "植樹", "芝生広場", "樹木医", "国際課", "外国人", "日本語講座",
               "多言語相談", "通訳ボランティア", "男女共同参画", "パートナーシップ", "ハラスメント", "家しごと",
               "建築確認", "耐震診断", "空き家", "概要書"],
+    "exam5": ["回覧板", "掲示板", "地域活動", "歩数", "ウォーキング", "減塩", "健康推進", "給食", "献立", "アレルギー",
+              "食べ残し", "学校健康", "雇用促進", "求人", "60歳以上"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
