@@ -49,13 +49,12 @@ def fit_variant(rows, drop: tuple[str, ...], share: float | None, penalty: float
         x[:, calibration.FEATURES.index(name)] = 0.0  # a constant column: its weight stays 0
     y = np.array([label for _, label, _ in rows], dtype=np.float64)
     bias, weights = calibration.fit(x, y, penalty)
+    answerable = [(f, en) for f, label, en in rows if label]
     if share is not None and english_share is None:  # one shift for both languages
-        best = np.array([float((f @ weights).max()) for f, label, _ in rows if label])
-        bias = -float(np.quantile(best, share))
+        bias = calibration.decline_bias(weights, [f for f, _ in answerable], share)
     elif share is not None:  # each language its own share: the bias for Japanese, the english weight for English
-        bias, _ = calibration.decline_shift(weights, [f for f, label, en in rows if label and not en], share)
-        english_bias, _ = calibration.decline_shift(weights, [f for f, label, en in rows if label and en],
-                                                    english_share)
+        bias = calibration.decline_bias(weights, [f for f, en in answerable if not en], share)
+        english_bias = calibration.decline_bias(weights, [f for f, en in answerable if en], english_share)
         weights = weights.copy()
         weights[calibration.FEATURES.index("english")] += english_bias - bias
     return bias, weights

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RetrievalError
-from ..index.calibration import Calibration, decline_shift, fit
+from ..index.calibration import Calibration, decline_bias, fit
 from .ranking import ANSWER_WINDOW
 from .retriever import Retriever
 
@@ -129,7 +129,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
 
     def fitted(mask: np.ndarray) -> tuple[float, np.ndarray]:
         _, weights = fit(x[mask], y[mask])
-        return decline_shift(weights, [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label])
+        return decline_bias(weights, [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]), weights
 
     abstained = []
     for j in range(len(x)):

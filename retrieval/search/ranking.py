@@ -168,7 +168,8 @@ class Scorer:
             return []
         dense, best = self.dense_scores(query_vector, passages)
         english = english_share(question) > 0.5
-        words = self.data.lexical.tokens(question)  # cut once, for BM25 and for coverage
+        # A Japanese question is cut once, for BM25 and for coverage; an English one is never cut by Sudachi.
+        words = [] if english else self.data.lexical.tokens(question)
         # BM25 over the question's own language: the articles' words, or their English glosses.
         index, weight = (self._english, ENGLISH_LEXICAL_WEIGHT) if english else (self.data.lexical, LEXICAL_WEIGHT)
         content = index.tokens(question) if english else [w for w in words if w not in JAPANESE_COMMON]
