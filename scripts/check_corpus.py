@@ -55,6 +55,8 @@ _TOPICS = {  # each split's articles' main topic words
               "建築確認", "耐震診断", "空き家", "概要書"],
     "exam5": ["回覧板", "掲示板", "地域活動", "歩数", "ウォーキング", "減塩", "健康推進", "給食", "献立", "アレルギー",
               "食べ残し", "学校健康", "雇用促進", "求人", "60歳以上"],
+    "exam6": ["人事課", "採用試験", "適性検査", "インターンシップ", "採用ナビ", "受験票", "公務員", "区民相談", "一般相談",
+              "相談予約", "遺言", "養育費", "離婚", "敷金"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
