@@ -55,6 +55,8 @@ _TOPICS = {  # each split's articles' main topic words
               "建築確認", "耐震診断", "空き家", "概要書"],
     "exam5": ["回覧板", "掲示板", "地域活動", "歩数", "ウォーキング", "減塩", "健康推進", "給食", "献立", "アレルギー",
               "食べ残し", "学校健康", "雇用促進", "求人", "60歳以上"],
+    "exam6": ["児童課", "じどうかんパス", "よちよちタイム", "遊戯室", "道路占用", "占用料", "通行止め", "ドローン",
+              "地中レーダー", "道路使用許可", "デシベル"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
