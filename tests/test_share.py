@@ -90,3 +90,11 @@ def test_every_answer_card_links_to_its_permalink(client: TestClient, fake_retri
     card = render_answer(answer(fake_retriever, LEADER), ())
     link = html.unescape(re.search(r'<div class="meta share"><a href="([^"]+)"', card).group(1))
     assert link.startswith("a?") and parse_qs(urlsplit(link).query) == {"q": [LEADER]}
+
+
+def test_the_chat_page_itself_carries_link_card_tags_and_oembed_discovery(client: TestClient) -> None:
+    found = tags(client.get("/").text)
+    assert found["og:title"] == "せたがやDXインタビュー Q&A" and "職員ご本人の言葉" in found["og:description"]
+    assert found["og:url"] == BASE and found["canonical"] == BASE
+    data = client.get(found["alternate"].removeprefix(BASE.rstrip("/"))).json()
+    assert data["type"] == "rich" and f'src="{BASE}embed"' in data["html"]

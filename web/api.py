@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError, answer, check_k
 
 from .limits import ClientLimits, GradioGate, client_of, problem
-from .share import add_share_routes
+from .share import add_share_routes, chat_page_tags
 
 if TYPE_CHECKING:
     from .page import Context
@@ -131,7 +131,8 @@ SCRIPT_TAG = re.compile(rb"<script(?=[\s>])")
 
 class Guard:
     """Pure ASGI middleware: a Content-Security-Policy on every answer, who may frame which page, no
-    MIME sniffing, no-store on API answers."""
+    MIME sniffing, no-store on API answers; the chat page ``/`` also gets its link-card tags
+    (web/share.py), which need this request's own address."""
 
     def __init__(self, app: ASGIApp, origins: Sequence[str]) -> None:
         self.app = app
@@ -176,6 +177,9 @@ class Guard:
                 if message.get("more_body"):
                     return
                 page = SCRIPT_TAG.sub(f'<script nonce="{nonce}"'.encode(), bytes(body))
+                if path == "/" and b"</head>" in page:
+                    tags = chat_page_tags(str(Request(scope).base_url)).encode()
+                    page = page.replace(b"</head>", tags + b"\n</head>", 1)
                 MutableHeaders(scope=start)["content-length"] = str(len(page))
                 await send(start)
                 await send({"type": "http.response.body", "body": page})

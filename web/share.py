@@ -7,6 +7,8 @@
   pasted into a note.com article renders as a card; a browser is sent on to ``/?q=質問``.
 - ``GET /oembed?url=...&format=json``: oEmbed (type ``rich``) for the chat page and permalinks: an
   ``<iframe>`` of ``/embed?q=...``.
+- The chat page ``/`` itself carries the same tags for the page (:func:`chat_page_tags`, added to its
+  ``<head>`` per request by ``web.api.Guard``: the URLs in them must be absolute).
 """
 
 from __future__ import annotations
@@ -70,6 +72,28 @@ def card_tags(ctx: Context, question: str) -> tuple[str, str]:
     return f"{question} | {TITLE}", f"「{excerpt(hit.text)}」— {who}"
 
 
+def link_tags(base: str, here: str, title: str, description: str, kind: str = "article") -> str:
+    """OGP and Twitter card tags, the oEmbed discovery link and the canonical URL of the page at ``here``."""
+    oembed = f"{base}oembed?{urlencode({'url': here, 'format': 'json'})}"
+    return "\n".join([
+        f'<meta property="og:title" content="{escape(title)}">',
+        f'<meta property="og:description" content="{escape(description)}">',
+        f'<meta property="og:url" content="{escape(here)}">',
+        f'<meta property="og:type" content="{kind}">',
+        f'<meta property="og:site_name" content="{escape(TITLE)}">',
+        '<meta name="twitter:card" content="summary">',
+        f'<meta name="twitter:title" content="{escape(title)}">',
+        f'<meta name="twitter:description" content="{escape(description)}">',
+        f'<link rel="alternate" type="application/json+oembed" href="{escape(oembed)}" title="{escape(title)}">',
+        f'<link rel="canonical" href="{escape(here)}">',
+    ])
+
+
+def chat_page_tags(base: str) -> str:
+    """The chat page's own link-card tags: a link to it pasted into note.com shows the title and what it does."""
+    return link_tags(base, base, TITLE, INTRO, "website")
+
+
 def add_share_routes(api: FastAPI, ctx: Context) -> None:
     """/api/card, /a (permalinks with OGP tags) and /oembed on ``api``."""
 
@@ -84,20 +108,8 @@ def add_share_routes(api: FastAPI, ctx: Context) -> None:
         here = permalink(base, question) if question else base
         title, description = card_tags(ctx, question) if question else (TITLE, INTRO)
         chat = f"{base}?{urlencode({'q': question})}" if question else base
-        oembed = f"{base}oembed?{urlencode({'url': here, 'format': 'json'})}"
-        tags = "\n".join([
-            f'<meta property="og:title" content="{escape(title)}">',
-            f'<meta property="og:description" content="{escape(description)}">',
-            f'<meta property="og:url" content="{escape(here)}">',
-            '<meta property="og:type" content="article">',
-            f'<meta property="og:site_name" content="{escape(TITLE)}">',
-            '<meta name="twitter:card" content="summary">',
-            f'<meta name="twitter:title" content="{escape(title)}">',
-            f'<meta name="twitter:description" content="{escape(description)}">',
-            f'<link rel="alternate" type="application/json+oembed" href="{escape(oembed)}" title="{escape(title)}">',
-            f'<link rel="canonical" href="{escape(here)}">',
-            f'<meta http-equiv="refresh" content="0; url={escape(chat)}">',
-        ])
+        tags = (link_tags(base, here, title, description)
+                + f'\n<meta http-equiv="refresh" content="0; url={escape(chat)}">')
         page = (f'<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>{escape(title)}</title>\n{tags}\n'
                 f'</head><body><p>{escape(description)}</p><p><a href="{escape(chat)}">{escape(TITLE)}で見る</a></p>'
                 "</body></html>")
