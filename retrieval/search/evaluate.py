@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RetrievalError
-from ..index.calibration import Calibration, decline_bias, fit
-from .ranking import ANSWER_WINDOW
+from ..index.calibration import FEATURES, Calibration, decline_bias, fit, growth_allowance
+from .ranking import ANSWER_WINDOW, english_share
 from .retriever import Retriever
 
 MRR_DEPTH = 10
@@ -104,7 +104,8 @@ class Fitted:
 
 
 def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: list[dict],
-                    source: str = "", more: list[tuple[Retriever, list[dict], list[dict]]] = ()) -> Fitted:
+                    source: str = "", more: list[tuple[Retriever, list[dict], list[dict]]] = (),
+                    larger: list[tuple[Retriever, list[dict]]] = ()) -> Fitted:
     """Fit the abstention model on questions about the indexed articles (with and without answers).
 
     ``more`` adds (retriever, answerable, unanswerable) groups of other indexes (e.g. the shipped
@@ -112,6 +113,9 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     Features are those of the first-ranked hit. The bias is then moved so that a set share of the
     answerable questions would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
     figures judge each question as ``search()`` decides (the best probability among the first hits).
+    ``larger`` (retriever, answerable questions) are indexes larger than all of ``groups``: they set
+    how much an English question's threshold gives way as the index grows
+    (:func:`~retrieval.index.calibration.growth_allowance`), and nothing else.
     """
     groups = [(retriever, questions, unanswerable), *more]
     if any(not q or not u for _, q, u in groups):
@@ -137,9 +141,15 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
         abstained.append((firsts[j] @ weights).max() + bias < 0)
     abstained = np.array(abstained)
     bias, weights = fitted(np.ones(len(x), dtype=bool))
-    calibration = Calibration(bias, tuple(float(w) for w in weights), fitted_on={
+    start = float(x[:, FEATURES.index("corpus_size")].max())
+    larger_rows = [np.array([s.features for s in scored]) for searcher, answerable in larger for row in answerable
+                   if (scored := searcher.features(row["q"])[:ANSWER_WINDOW]) and english_share(row["q"]) > 0.5]
+    allowance = growth_allowance(bias, weights, larger_rows, start) if larger_rows else 0.0
+    calibration = Calibration(bias, tuple(float(w) for w in weights), english_growth=allowance,
+                              growth_from=start if allowance else 0.0, fitted_on={
         "source": source or "python -m retrieval calibrate", "answerable": int(y.sum()),
         "unanswerable": int(len(y) - y.sum()),
-        "articles": sorted({a for searcher, _, _ in groups for a in searcher.data.articles})})
+        "articles": sorted({a for searcher, _, _ in groups for a in searcher.data.articles}),
+        **({"larger": [len(searcher.data.articles) for searcher, _ in larger]} if larger else {})})
     return Fitted(calibration, int(y.sum()), int(len(y) - y.sum()),
                   float(abstained[y == 1].mean()), float(abstained[y == 0].mean()))
