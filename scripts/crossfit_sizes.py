@@ -86,11 +86,13 @@ def main() -> None:
         y = np.array([r[1] for r in fit_rows], dtype=np.float64)
         bias, weights = calibration.fit(x, y)
         bias = calibration.decline_bias(weights, [f for f, label, *_ in fit_rows if label])
-        allowance, start = 0.0, float(x[:, SIZE].max())
+        allowance, start, end = 0.0, float(x[:, SIZE].max()), 0.0
         if variant == "growth":
             larger = [f for f, label, en, _, size in train if label and en and size not in small]
             allowance = calibration.growth_allowance(bias, weights, larger, start)
-        return calibration.Calibration(bias, tuple(weights), english_growth=allowance, growth_from=start)
+            end = max(float(f[0, SIZE]) for f in larger)
+        return calibration.Calibration(bias, tuple(weights), english_growth=allowance, growth_from=start,
+                                       growth_to=end)
 
     def declined(model: calibration.Calibration, features: np.ndarray) -> bool:
         return float(model.probability(features).max()) < 0.5

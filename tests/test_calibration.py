@@ -57,7 +57,7 @@ def test_a_malformed_calibration_is_refused_with_a_hint(data: dict) -> None:
 
 def test_a_calibration_round_trips_through_json() -> None:
     calibration = Calibration(bias=-1.5, weights=tuple(float(i) for i in range(len(FEATURES))), fitted_on={"x": 1},
-                              english_growth=2.5, growth_from=3.16)
+                              english_growth=2.5, growth_from=3.16, growth_to=3.49)
     assert Calibration.from_dict(json.loads(json.dumps(calibration.to_dict()))) == calibration
 
 
@@ -76,11 +76,18 @@ def test_an_english_question_gains_only_as_the_index_grows_past_what_the_weights
     assert after[3] > 0.5 > before[3]  # 0.3 past it: -1 + 4 * 0.3 > 0
 
 
+def test_the_allowance_is_held_past_the_largest_index_it_was_set_on_not_extrapolated() -> None:
+    capped = Calibration(bias=-1.0, weights=(0.0,) * len(FEATURES), english_growth=4.0, growth_from=3.2, growth_to=3.4)
+    at_end, past_end, far = capped.probability([_row(True, 3.4), _row(True, 3.6), _row(True, 5.0)])
+    assert at_end == past_end == far  # -1 + 4 * 0.2 < 0 however large the index
+    assert far < 0.5
+
+
 def test_a_calibration_stored_before_the_growth_allowance_still_loads_without_one() -> None:
     data = Calibration(bias=-1.5, weights=(1.0,) * len(FEATURES)).to_dict()
-    del data["english_growth"], data["growth_from"]
+    del data["english_growth"], data["growth_from"], data["growth_to"]
     loaded = Calibration.from_dict(data)
-    assert (loaded.english_growth, loaded.growth_from) == (0.0, 0.0)
+    assert (loaded.english_growth, loaded.growth_from, loaded.growth_to) == (0.0, 0.0, 0.0)
 
 
 def test_the_growth_allowance_declines_the_set_share_of_larger_indexes_english_questions() -> None:

@@ -145,8 +145,10 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     larger_rows = [np.array([s.features for s in scored]) for searcher, answerable in larger for row in answerable
                    if (scored := searcher.features(row["q"])[:ANSWER_WINDOW]) and english_share(row["q"]) > 0.5]
     allowance = growth_allowance(bias, weights, larger_rows, start) if larger_rows else 0.0
+    end = max((float(rows[0, FEATURES.index("corpus_size")]) for rows in larger_rows), default=0.0)
     calibration = Calibration(bias, tuple(float(w) for w in weights), english_growth=allowance,
-                              growth_from=start if allowance else 0.0, fitted_on={
+                              growth_from=start if allowance else 0.0, growth_to=end if allowance else 0.0,
+                              fitted_on={
         "source": source or "python -m retrieval calibrate", "answerable": int(y.sum()),
         "unanswerable": int(len(y) - y.sum()),
         "articles": sorted({a for searcher, _, _ in groups for a in searcher.data.articles}),
