@@ -59,6 +59,8 @@ _TOPICS = {  # each split's articles' main topic words
               "相談予約", "遺言", "養育費", "離婚", "敷金",
               "児童課", "じどうかんパス", "よちよちタイム", "遊戯室", "道路占用", "占用料", "通行止め", "ドローン",
               "地中レーダー", "道路使用許可", "デシベル"],
+    "exam7": ["コミュニティバス", "乗合タクシー", "停留所", "時刻表", "運賃", "交通政策",
+              "ハチの巣", "スズメバチ", "ネズミ", "ゴキブリ", "トコジラミ", "害虫", "防護服", "噴霧器"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
