@@ -59,6 +59,8 @@ _TOPICS = {  # each split's articles' main topic words
               "相談予約", "遺言", "養育費", "離婚", "敷金",
               "児童課", "じどうかんパス", "よちよちタイム", "遊戯室", "道路占用", "占用料", "通行止め", "ドローン",
               "地中レーダー", "道路使用許可", "デシベル"],
+    "exam7": ["川場村", "交流推進課", "やまびこロッジ", "かわば山の学校", "区民料金", "宿泊", "縁組", "稲刈り",
+              "二十歳のつどい", "振袖", "実行委員", "ライブ配信", "はたちナビ", "撮影なしエリア"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
