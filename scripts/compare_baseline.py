@@ -30,7 +30,7 @@ from retrieval.search.ranking import english_share  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "corpus"
 # tests/data/corpus/README.md says which split is held out and which are tuning side.
-SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6"]
+SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7"]
 
 
 def corpus_index(splits: list[str], work: Path) -> Retriever:
