@@ -1,6 +1,7 @@
 """The pipeline against the naive baseline, side by side, on the multi-article corpus splits.
 
-    python scripts/compare_baseline.py [--split exam3] [--split tune] [--together [--ask exam6]] [--work /tmp/corpus-indexes]
+    python scripts/compare_baseline.py [--split exam3] [--split tune] [--together [--ask exam6]]
+                                       [--work /tmp/corpus-indexes]
 
 For each split an index of ``seeds/`` plus the split's articles (tests/data/corpus/SPLIT/) is built
 with the bundled model, afresh in ``--work`` (with ``--together``, one index of all the splits'

@@ -34,7 +34,8 @@ DATA = ROOT / "tests" / "data"
 SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra) and with each of the "
           "splits tune, test, holdout, exam, exam2; the English growth allowance on 13-28 articles (+ exam3)")
 SPLITS = ("tune", "test", "holdout", "exam", "exam2")  # tuning side (tests/data/corpus/README.md)
-LARGER = (("tune", "test", "holdout"), ("exam", "exam2", "exam3"), ("tune", "test", "holdout", "exam", "exam2", "exam3"))
+LARGER = (("tune", "test", "holdout"), ("exam", "exam2", "exam3"),
+          ("tune", "test", "holdout", "exam", "exam2", "exam3"))
 
 
 

@@ -12,7 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("split", ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7"])
+SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7"]
+
+
+@pytest.mark.parametrize("split", SPLITS)
 def test_the_corpus_split_passes_its_checks(split: str) -> None:
     result = subprocess.run([sys.executable, "scripts/check_corpus.py", split], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
