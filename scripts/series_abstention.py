@@ -15,20 +15,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from compare_baseline import SPLITS, corpus_index, language
+from corpus_sets import split_questions
 
-from compare_baseline import SPLITS, corpus_index, language  # noqa: E402
+from retrieval import Retriever
+from retrieval.search.evaluate import first_hits
 
-from retrieval import Retriever  # noqa: E402
-from retrieval.search.evaluate import load_questions  # noqa: E402
-from retrieval.search.ranking import ANSWER_WINDOW  # noqa: E402
-
-CORPUS = ROOT / "tests" / "data" / "corpus"
 HELD_OUT = ["exam4", "exam5", "exam6", "exam7"]  # tests/data/corpus/README.md
 
 
@@ -47,16 +41,15 @@ def main() -> None:
     print("| asked | variant | ja unanswerable | ja answerable | en unanswerable | en answerable |")
     print("|---|---|---|---|---|---|")
     for group in args.ask or [[split] for split in HELD_OUT]:
-        rows = [(row, 1) for s in group for row in load_questions(CORPUS / f"{s}_questions.jsonl")]
-        rows += [(row, 0) for s in group for row in load_questions(CORPUS / f"{s}_oos.jsonl", need_gold=False)]
-        firsts = [(language(row["q"]), label, [s.features for s in retriever.features(row["q"])[:ANSWER_WINDOW]])
-                  for row, label in rows]
+        sets = [split_questions(s) for s in group]
+        rows = [(row, label) for pair in sets for label, part in ((1, pair[0]), (0, pair[1])) for row in part]
+        firsts = [(language(row["q"]), label, first_hits(retriever, row["q"])) for row, label in rows]
         for name, calibration in variants.items():
             cells = []
             for lang in ("ja", "en"):
                 for label in (0, 1):
                     asked = [f for lg, lb, f in firsts if lg == lang and lb == label]
-                    declined = sum(not f or float(calibration.probability(f).max()) < calibration.threshold
+                    declined = sum(f is None or float(calibration.probability(f).max()) < calibration.threshold
                                    for f in asked)
                     cells.append(f"{declined}/{len(asked)} ({declined / max(1, len(asked)):.2f})")
             print(f"| {'+'.join(group)} | {name} | " + " | ".join(cells) + " |")

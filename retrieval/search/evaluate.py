@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import RetrievalError
 from ..index.calibration import FEATURES, Calibration, decline_bias, fit, growth_allowance
-from .ranking import ANSWER_WINDOW, english_share
+from .ranking import ANSWER_WINDOW
 from .retriever import Retriever
 
 MRR_DEPTH = 10
@@ -103,6 +103,12 @@ class Fitted:
     loo_abstained: float  # unanswerable questions a leave-one-out fit would answer "not found"
 
 
+def first_hits(retriever: Retriever, question: str) -> np.ndarray | None:
+    """The signals of a question's first hits (one row each, as ``search()`` weighs them), or None if none."""
+    scored = retriever.features(question)[:ANSWER_WINDOW]
+    return np.array([s.features for s in scored]) if scored else None
+
+
 def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: list[dict],
                     source: str = "", more: list[tuple[Retriever, list[dict], list[dict]]] = (),
                     larger: list[tuple[Retriever, list[dict]]] = ()) -> Fitted:
@@ -124,9 +130,8 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     for searcher, answerable, declined in groups:
         for label, rows in ((1.0, answerable), (0.0, declined)):
             for row in rows:
-                scored = searcher.features(row["q"])[:ANSWER_WINDOW]
-                if scored:
-                    firsts.append(np.array([s.features for s in scored]))
+                if (hits := first_hits(searcher, row["q"])) is not None:
+                    firsts.append(hits)
                     labels.append(label)
     x = np.array([f[0] for f in firsts])
     y = np.array(labels)
@@ -142,8 +147,9 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     abstained = np.array(abstained)
     bias, weights = fitted(np.ones(len(x), dtype=bool))
     start = float(x[:, FEATURES.index("corpus_size")].max())
-    larger_rows = [np.array([s.features for s in scored]) for searcher, answerable in larger for row in answerable
-                   if (scored := searcher.features(row["q"])[:ANSWER_WINDOW]) and english_share(row["q"]) > 0.5]
+    # Japanese questions count for nothing there (growth_allowance reads each row's english signal).
+    larger_rows = [hits for searcher, answerable in larger for row in answerable
+                   if (hits := first_hits(searcher, row["q"])) is not None]
     allowance = growth_allowance(bias, weights, larger_rows, start) if larger_rows else 0.0
     end = max((float(rows[0, FEATURES.index("corpus_size")]) for rows in larger_rows), default=0.0)
     calibration = Calibration(bias, tuple(float(w) for w in weights), english_growth=allowance,

@@ -1,0 +1,47 @@
+"""What the measuring scripts share: the shipped article's question sets, the corpus splits' files and
+questions (tests/data/corpus/README.md says which split is which), and fresh indexes of them.
+Importing it puts the project root on ``sys.path``, so a script can import ``retrieval`` after it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from retrieval import Retriever, load_seeds  # noqa: E402
+from retrieval.search.evaluate import load_questions  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+CORPUS = DATA / "corpus"
+SEED_FILES = sorted((ROOT / "seeds").iterdir())
+
+
+def seed_questions() -> tuple[list[dict], list[dict]]:
+    """The shipped article's (answerable, unanswerable) questions: the dev set and ours (extra)."""
+    return (load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl"),
+            load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False))
+
+
+def split_questions(split: str) -> tuple[list[dict], list[dict]]:
+    """A corpus split's (answerable, unanswerable) questions."""
+    return (load_questions(CORPUS / f"{split}_questions.jsonl"),
+            load_questions(CORPUS / f"{split}_oos.jsonl", need_gold=False))
+
+
+def split_files(*splits: str) -> list[Path]:
+    """The article files (text and metadata) of the splits."""
+    return [p for split in splits for p in sorted((CORPUS / split).iterdir()) if p.suffix in (".txt", ".json")]
+
+
+def index_of(name: str, files: list[Path], work: Path, embedder=None, progress=None) -> Retriever:
+    """A fresh index of ``files`` in ``work`` (a reused one would keep an old calibration)."""
+    seeds, index = work / f"{name}-seeds", work / f"{name}-index"
+    shutil.rmtree(seeds, ignore_errors=True)
+    shutil.rmtree(index, ignore_errors=True)
+    seeds.mkdir(parents=True)
+    for path in files:
+        shutil.copy(path, seeds / path.name)
+    return Retriever.build(load_seeds(seeds), index, embedder=embedder, progress=progress)
