@@ -63,6 +63,8 @@ _TOPICS = {  # each split's articles' main topic words
               "ハチの巣", "スズメバチ", "ネズミ", "ゴキブリ", "トコジラミ", "害虫", "防護服", "噴霧器",
               "川場村", "交流推進課", "やまびこロッジ", "かわば山の学校", "区民料金", "宿泊", "縁組", "稲刈り",
               "二十歳のつどい", "振袖", "実行委員", "ライブ配信", "はたちナビ", "撮影なしエリア"],
+    "exam8": ["学童", "指導員", "入退室", "ひろっぱ", "児童健全育成", "熱中症", "暑さ指数", "涼み処", "ミスト",
+              "緑のカーテン", "給水スポット", "マイボトル", "日傘", "気候変動"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
