@@ -67,6 +67,8 @@ _TOPICS = {  # each split's articles' main topic words
               "劇場", "チケット", "公演", "稽古場", "字幕タブレット", "観劇", "演劇", "リセール",
               "学童", "指導員", "入退室", "ひろっぱ", "児童健全育成", "熱中症", "暑さ指数", "涼み処", "ミスト",
               "緑のカーテン", "給水スポット", "マイボトル", "日傘", "気候変動"],
+    "exam9": ["オープンデータ", "ダッシュボード", "データカタログ", "データセット", "CSV", "統計", "データ講座",
+              "ヘルメット", "交通安全", "スタントマン", "自転車保険", "交差点", "交通ルール", "ヒヤリ", "青切符"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
