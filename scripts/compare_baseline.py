@@ -26,7 +26,7 @@ from retrieval import Retriever
 from retrieval.search.ranking import english_share
 
 # tests/data/corpus/README.md says which split is held out and which are tuning side.
-SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8"]
+SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9"]
 
 
 def corpus_index(splits: list[str], work: Path) -> Retriever:

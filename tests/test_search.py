@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import unquote
 
+import numpy as np
 import pytest
 
-from retrieval import MAX_QUESTION_CHARS, QueryError, Retriever
+from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, QueryError, Retriever, load_seeds
+from retrieval.search import ranking
 
 ARTICLE_URL = "https://note.com/netsuseta/n/n818726b2f355"
 ARTICLE_TITLE = "区役所職員にインタビュー! ―DX推進担当部 DX推進担当課 前編―"
@@ -145,3 +148,34 @@ def test_many_threads_can_search_one_retriever_at_once(fake_retriever: Retriever
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda q: fake_retriever.search(q).to_dict(), QUESTIONS * 10))
     assert results == expected * 10
+
+
+def test_an_article_with_several_close_matches_lifts_its_passages(tmp_path: Path) -> None:
+    """Each candidate's article score is the mean of that article's best three candidates (padded with the
+    weakest candidate's score), so a lone close match elsewhere does not outrank a well-matched article."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    corpus = Path(__file__).resolve().parent / "data" / "corpus" / "tune"
+    for path in (corpus / "hoiku-online.txt", corpus / "hoiku-online.json", corpus / "gomi-app.txt",
+                 corpus / "gomi-app.json"):
+        (seeds / path.name).write_bytes(path.read_bytes())
+    scorer = Retriever.build(load_seeds(seeds), tmp_path / "index", embedder=HashingEmbedder())._scorer
+    passages = scorer.data.passages
+    hoiku = [i for i, p in enumerate(passages) if p.article_id == "hoiku-online" and p.kind != "narration"][:4]
+    gomi = [i for i, p in enumerate(passages) if p.article_id == "gomi-app" and p.kind != "narration"][:1]
+    dense = np.array([0.80, 0.79, 0.78, 0.10, 0.82])  # four in hoiku-online, one (the best) in gomi-app
+    scores = scorer.article_scores(hoiku + gomi, dense)
+    assert ranking.ARTICLE_DEPTH == 3
+    assert np.allclose(scores[:4], (0.80 + 0.79 + 0.78) / 3)
+    assert np.isclose(scores[4], (0.82 + 0.10 + 0.10) / 3)
+    lifted = dense + ranking.ARTICLE_WEIGHT * scores
+    assert lifted[0] > lifted[4]  # the well-matched article's best passage now comes first
+
+
+def test_on_one_article_the_article_score_changes_no_ranking(fake_retriever: Retriever,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    questions = [*QUESTIONS, "区役所ではどんなデジタル化をしているの?", "What does the DX team do?"]
+    with_article = [[h.id for h in fake_retriever.search(q, k=10).hits] for q in questions]
+    monkeypatch.setattr(ranking, "ARTICLE_WEIGHT", 0.0)
+    without = [[h.id for h in fake_retriever.search(q, k=10).hits] for q in questions]
+    assert with_article == without

