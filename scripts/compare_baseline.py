@@ -34,6 +34,7 @@ def corpus_index(splits: list[str], work: Path) -> Retriever:
     return index_of("+".join(splits), SEED_FILES + split_files(*splits), work,
                     progress=lambda m: print(f"  {m}", file=sys.stderr))
 
+
 def language(question: str) -> str:
     return "en" if english_share(question) > 0.5 else "ja"
 

@@ -48,7 +48,8 @@ def training_rows(index, questions: list[dict], english_only: bool):
     """(exchanges' whole-passage vectors, question vectors, gold positions) of one index."""
     passages = index.data.passages
     keep = np.array([p.kind != "narration" for p in passages])
-    vectors = np.array([index._scorer.view_vectors(i)[0] for i in range(len(passages))], dtype=np.float64)[keep]
+    # A passage's first view is the whole exchange.
+    vectors = np.array([next(iter(index.view_vectors(p.id).values())) for p in passages], dtype=np.float64)[keep]
     position = np.cumsum(keep) - 1
     chosen, gold = [], []
     for row in questions:
@@ -95,8 +96,7 @@ def ranks(index, questions: list[dict], w: np.ndarray | None) -> dict[str, list[
     for row, vector in zip(questions, vectors, strict=True):
         if w is not None:
             vector = unit(w @ vector).astype(np.float32)
-        scored = index._scorer.score(row["q"], vector)[:10]
-        texts = [index.data.passages[s.passage].text for s in scored]
+        texts = [hit.text for hit in index.search(row["q"], k=10, query_vector=vector).hits]
         rank = next((i for i, t in enumerate(texts, 1) if any(g in t for g in row["gold"])), 0)
         out["en" if english_share(row["q"]) > 0.5 else "ja"].append(rank)
     return out

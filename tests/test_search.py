@@ -151,8 +151,8 @@ def test_many_threads_can_search_one_retriever_at_once(fake_retriever: Retriever
 
 
 def test_an_article_with_several_close_matches_lifts_its_passages(tmp_path: Path) -> None:
-    """Each candidate's article score is the mean of that article's best three candidates (padded with the
-    weakest candidate's score), so a lone close match elsewhere does not outrank a well-matched article."""
+    """Each candidate's article score is the mean of that article's best ``ARTICLE_DEPTH`` candidates (padded
+    with the weakest candidate's score), so a lone close match elsewhere does not outrank a well-matched article."""
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     corpus = Path(__file__).resolve().parent / "data" / "corpus" / "tune"
@@ -165,9 +165,9 @@ def test_an_article_with_several_close_matches_lifts_its_passages(tmp_path: Path
     gomi = [i for i, p in enumerate(passages) if p.article_id == "gomi-app" and p.kind != "narration"][:1]
     dense = np.array([0.80, 0.79, 0.78, 0.10, 0.82])  # four in hoiku-online, one (the best) in gomi-app
     scores = scorer.article_scores(hoiku + gomi, dense)
-    assert ranking.ARTICLE_DEPTH == 3
-    assert np.allclose(scores[:4], (0.80 + 0.79 + 0.78) / 3)
-    assert np.isclose(scores[4], (0.82 + 0.10 + 0.10) / 3)
+    depth = ranking.ARTICLE_DEPTH
+    assert np.allclose(scores[:4], np.mean(([0.80, 0.79, 0.78, 0.10] + [0.10] * depth)[:depth]))
+    assert np.isclose(scores[4], (0.82 + 0.10 * (depth - 1)) / depth)
     lifted = dense + ranking.ARTICLE_WEIGHT * scores
     assert lifted[0] > lifted[4]  # the well-matched article's best passage now comes first
 

@@ -202,11 +202,11 @@ class Scorer:
         all_lexical = index.scores(question, content if english else words)
         lexical = all_lexical[passages]
         rank = dense + weight * lexical / lexical.max() if lexical.max() > 0 else dense
-        if ARTICLE_WEIGHT and not about:
-            rank = rank + ARTICLE_WEIGHT * self.article_scores(passages, dense)
         if about:  # a question about the article itself: the article's own words (narration) come first
             titled = self.title_match(content, english)[passages]
             rank = rank + self._narration[passages] * (1 + TITLE_BONUS * titled) + INTRO_BONUS * self._intro[passages]
+        elif ARTICLE_WEIGHT:
+            rank = rank + ARTICLE_WEIGHT * self.article_scores(passages, dense)
         covered = coverage(question, english, words, self._vocabulary, self._glosses)
         distinct = len(set(content))
         hit_covered = index.containing(content)[passages] / distinct if distinct else np.ones(len(passages))
