@@ -71,6 +71,8 @@ _TOPICS = {  # each split's articles' main topic words
               "情報公開", "開示請求", "黒塗り", "区政情報センター", "公開文書ライブラリ", "決定通知書", "審査請求",
               "オープンデータ", "ダッシュボード", "データカタログ", "データセット", "CSV", "統計", "データ講座",
               "ヘルメット", "交通安全", "スタントマン", "自転車保険", "交差点", "交通ルール", "ヒヤリ", "青切符"],
+    "exam10": ["湯めぐり", "ゆっこナビ", "番台", "ゆず湯", "菖蒲湯", "入浴料", "浴場組合",
+               "歩きたばこ", "喫煙所", "吸い殻", "ポイ捨て", "過料", "加熱式", "たばこ"],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
