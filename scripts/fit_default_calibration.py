@@ -6,12 +6,12 @@ the app.
 
 The abstention signals are fitted on several indexes at once, so that they hold for one article and
 for a few: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl) and the
-shipped article with each tuning-side split of the corpus in turn (tune, test, holdout, exam, exam2:
-four to six articles and one question writer each), as scripts/crossfit_splits.py judges it.
-Indexes of 13 to 28 articles (the shipped article with three, three and all six tuning-side splits,
-exam3 included) then set only how far an English question's threshold gives way as the series grows
-(``calibration.growth_allowance``; scripts/crossfit_sizes.py judges it). The held-out splits
-(exam4, exam5, exam6; tests/data/corpus/README.md) are never used here.
+shipped article with each tuning-side split of the corpus in turn (tune, test, holdout, exam to
+exam9: four to six articles and one question writer each), as scripts/round5_tuning.py judges it.
+Indexes of 26 to 52 articles (the shipped article with the first six splits, with exam4 to exam9,
+and with all twelve) then set only how far an English question's threshold gives way as the series
+grows (``calibration.growth_allowance``). The held-out split (exam10; tests/data/corpus/README.md)
+is never used here.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import fit_calibration
 
 SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra) and with each of the "
-          "splits tune, test, holdout, exam, exam2; the English growth allowance on 13-28 articles (+ exam3)")
-SPLITS = ("tune", "test", "holdout", "exam", "exam2")  # tuning side (tests/data/corpus/README.md)
-LARGER = (("tune", "test", "holdout"), ("exam", "exam2", "exam3"),
-          ("tune", "test", "holdout", "exam", "exam2", "exam3"))
+          "splits tune, test, holdout, exam, exam2 ... exam9; the English growth allowance on 26-52 articles")
+# The tuning side (tests/data/corpus/README.md): every split but the held-out one.
+SPLITS = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
+LARGER = (SPLITS[:6], SPLITS[6:], SPLITS)
 
 
 def main() -> None:

@@ -3,7 +3,9 @@ on questions about the indexed articles and stored with the index generation, ne
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 from retrieval import Retriever
 from retrieval.errors import IndexStoreError
 from retrieval.index.calibration import DEFAULTS_FILE, FEATURES, Calibration, default_for, growth_allowance
-from retrieval.index.store import MANIFEST
+from retrieval.index.store import CALIBRATION, MANIFEST
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -47,6 +49,29 @@ def test_a_new_build_starts_from_the_shipped_default(fresh_index: Path) -> None:
     retriever = Retriever.load(fresh_index)
     assert retriever.data.calibration == default_for(retriever.embedder.name)
     assert retriever.data.calibration.fitted_on["source"].startswith("scripts/fit_default_calibration.py")
+
+
+def test_an_index_calibrated_before_an_upgrade_still_answers_and_can_be_refitted(
+        fresh_index: Path, run_cli, caplog: pytest.LogCaptureFixture) -> None:
+    # A calibration stored by a version with one signal fewer (its manifest checksum kept consistent).
+    folder = Retriever.load(fresh_index).data.path
+    stored = json.loads((folder / CALIBRATION).read_text(encoding="utf-8"))
+    stored["features"], stored["weights"] = stored["features"][:-1], stored["weights"][:-1]
+    (folder / CALIBRATION).write_text(json.dumps(stored), encoding="utf-8")
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest["checksums"][CALIBRATION] = hashlib.sha256((folder / CALIBRATION).read_bytes()).hexdigest()
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+    with caplog.at_level(logging.WARNING):
+        retriever = Retriever.load(fresh_index)
+    assert retriever.data.calibration == default_for(retriever.embedder.name)
+    assert "python -m retrieval calibrate" in caplog.text
+    assert retriever.search("DX推進リーダーって何をする人?").hits
+
+    result = run_cli("calibrate", str(DATA / "extra.jsonl"), "--oos", str(DATA / "extra_oos.jsonl"),
+                     "--index", str(fresh_index))
+    assert result.returncode == 0, result.stderr
+    assert Retriever.load(fresh_index).data.calibration.features == FEATURES
 
 
 @pytest.mark.parametrize("data", [{}, {"bias": 1.0, "weights": [1.0]}, {"bias": "x", "weights": []}])

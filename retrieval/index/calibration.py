@@ -2,7 +2,8 @@
 
 The signals carry over to articles the model was never fitted on, in Japanese and in English:
 the hit's dense score, how much of the question the articles cover at all (see
-:mod:`retrieval.vocabulary`), and whether the question is English (cross-lingual cosines run lower).
+:mod:`retrieval.vocabulary`), how well the best-matching article matches as a whole, and whether
+the question is English (cross-lingual cosines run lower).
 
 A calibration is fitted by ``python -m retrieval calibrate`` on questions about the indexed
 articles and stored *in the index generation* (``calibration.json``, with what it was fitted on in
@@ -22,10 +23,14 @@ import numpy as np
 from ..errors import IndexStoreError
 
 FEATURES = ("dense", "coverage", "english", "english_dense", "corpus_size", "coverage_by_size",
-            "lexical", "dense_margin", "hit_coverage")
+            "lexical", "dense_margin", "hit_coverage", "article")
 DEFAULTS_FILE = Path(__file__).with_name("default_calibration.json")
 PENALTY = 1.0
 NEWTON_STEPS = 50
+
+
+class OutdatedCalibration(IndexStoreError):
+    """A stored calibration fitted for other signals than this version's (an index from before an upgrade)."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,8 @@ class Calibration:
         except (KeyError, TypeError, ValueError):
             raise IndexStoreError("the calibration is malformed; refit: python -m retrieval calibrate") from None
         if calibration.features != FEATURES or len(calibration.weights) != len(FEATURES):
-            raise IndexStoreError("the calibration was fitted for other signals; refit it with: "
-                                  "python -m retrieval calibrate")
+            raise OutdatedCalibration("the calibration was fitted for other signals; refit it with: "
+                                      "python -m retrieval calibrate")
         return calibration
 
 
@@ -90,7 +95,8 @@ WRONGLY_DECLINED = 0.03
 
 
 def feature_rows(dense: np.ndarray, coverage: float, english: bool, vocabulary_size: int, lexical: float = 0.0,
-                 margin: np.ndarray | float = 0.0, hit_coverage: np.ndarray | float = 1.0) -> np.ndarray:
+                 margin: np.ndarray | float = 0.0, hit_coverage: np.ndarray | float = 1.0,
+                 article: float | None = None) -> np.ndarray:
     """The signals of a question's hits, one row each, in the order of ``FEATURES``.
 
     - ``dense``: each hit's dense score; ``margin``: how far it stands above the question's best ten
@@ -100,14 +106,19 @@ def feature_rows(dense: np.ndarray, coverage: float, english: bool, vocabulary_s
       question's words they contain, answered or not;
     - ``hit_coverage``: the share of them each hit's passage contains;
     - ``lexical``: the best BM25 score of the question (log1p), over the articles' words for a
-      Japanese question and over their English glosses for an English one.
+      Japanese question and over their English glosses for an English one;
+    - ``article``: the best article score among the question's candidates (the mean dense score of
+      an article's best few; :meth:`~retrieval.search.ranking.Scorer.article_scores`), the best hit's
+      dense score when not given. A question no article answers often meets one close passage by
+      chance, seldom an article whose several passages are all close (docs/measurements.md, round 5).
     English questions get their own weight for the dense score (cross-lingual cosines run lower).
     """
     dense = np.atleast_1d(np.asarray(dense, dtype=np.float64))
     size = float(np.log10(max(vocabulary_size, 10)))
     en = float(english)
     lexical = float(np.log1p(max(lexical, 0.0)))
-    columns = [dense, coverage, en, dense * en, size, coverage * size, lexical, margin, hit_coverage]
+    article = float(dense.max()) if article is None else article
+    columns = [dense, coverage, en, dense * en, size, coverage * size, lexical, margin, hit_coverage, article]
     return np.column_stack([np.broadcast_to(np.asarray(c, dtype=np.float64), dense.shape) for c in columns])
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -40,9 +41,11 @@ from ..files import fsync_dir, write_atomic
 from ..ingest.articles import ArticleMeta
 from ..ingest.links import safe_url
 from ..ingest.passages import Passage
-from .calibration import Calibration
+from .calibration import Calibration, OutdatedCalibration, default_for
 from .lexical import ENGLISH_TOKENIZER, LexicalIndex
 from .vocabulary import english_glosses
+
+logger = logging.getLogger(__name__)
 
 FORMAT = 2  # 2: English glosses per word and bm25_en/
 CURRENT = "CURRENT"
@@ -283,7 +286,7 @@ def load_generation(folder: Path) -> IndexData:
         articles = {row["id"]: ArticleInfo(**{**row, "url": safe_url(row["url"])})
                     for row in _read_jsonl(folder / "articles.jsonl")}
         lexical = LexicalIndex.load(folder / "bm25", manifest["tokenizer"])
-        calibration = Calibration.from_dict(json.loads((folder / CALIBRATION).read_text(encoding="utf-8")))
+        calibration = _calibration(folder, manifest)
         english = LexicalIndex.load(folder / "bm25_en", ENGLISH_TOKENIZER)
         glosses = json.loads((folder / GLOSSES).read_text(encoding="utf-8"))
     except IndexStoreError:
@@ -301,6 +304,18 @@ def load_generation(folder: Path) -> IndexData:
         raise IndexStoreError(f"{folder / GLOSSES} does not fit the index; {hint}")
     return IndexData(manifest, vectors, view_owner, passages, articles, lexical, folder, calibration,
                      english, english_glosses(glosses), glosses)
+
+
+def _calibration(folder: Path, manifest: dict) -> Calibration:
+    """The generation's calibration; the shipped default when it was fitted for an older version's signals,
+    so that an index built before an upgrade still answers (with a warning to refit)."""
+    try:
+        return Calibration.from_dict(json.loads((folder / CALIBRATION).read_text(encoding="utf-8")))
+    except OutdatedCalibration:
+        embedder = manifest.get("embedder", {}).get("name", "")
+        logger.warning("%s: its calibration was fitted for an older version's signals; using the default for %s "
+                       "until it is refitted: python -m retrieval calibrate", folder, embedder)
+        return default_for(embedder)
 
 
 def load_index(index_dir: Path) -> IndexData:

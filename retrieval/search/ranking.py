@@ -13,8 +13,8 @@
   searched only when the question is about an article itself (誰がインタビューした? いつの記事?).
 - Each hit gets its own calibrated probability (:mod:`retrieval.index.calibration`) from its dense
   score and its margin over the question's other matches, the share of the question the articles
-  cover and the share this passage covers, the best BM25 score, the size of the vocabulary and
-  whether the question is English. The articles
+  cover and the share this passage covers, the best BM25 score, the best article score, the size of
+  the vocabulary and whether the question is English. The articles
   "answer" when one of the first ``ANSWER_WINDOW`` hits reaches the threshold.
 - Exact ties are broken by the best single view, then by BM25, then by passage id.
 """
@@ -202,17 +202,19 @@ class Scorer:
         all_lexical = index.scores(question, content if english else words)
         lexical = all_lexical[passages]
         rank = dense + weight * lexical / lexical.max() if lexical.max() > 0 else dense
+        articles = self.article_scores(passages, dense)
         if about:  # a question about the article itself: the article's own words (narration) come first
             titled = self.title_match(content, english)[passages]
             rank = rank + self._narration[passages] * (1 + TITLE_BONUS * titled) + INTRO_BONUS * self._intro[passages]
         elif ARTICLE_WEIGHT:
-            rank = rank + ARTICLE_WEIGHT * self.article_scores(passages, dense)
+            rank = rank + ARTICLE_WEIGHT * articles
         covered = coverage(question, english, words, self._vocabulary, self._glosses)
         distinct = len(set(content))
         hit_covered = index.containing(content)[passages] / distinct if distinct else np.ones(len(passages))
         margin = dense - np.sort(dense)[::-1][:MARGIN_DEPTH].mean()
         best_lexical = float(all_lexical.max())
-        rows = feature_rows(dense, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered)
+        rows = feature_rows(dense, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered,
+                            float(articles.max()))
         probability = self.calibration.probability(rows)
         order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
         return [Scored(passages[i], float(dense[i]), tuple(rows[i].tolist()), float(probability[i])) for i in order]
