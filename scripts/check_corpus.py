@@ -75,6 +75,11 @@ _TOPICS = {  # each split's articles' main topic words
                "歩きたばこ", "喫煙所", "吸い殻", "ポイ捨て", "過料", "加熱式", "たばこ",
                "分譲マンション", "長期修繕計画", "修繕積立金", "マンション管理士", "理事会", "管理規約",
                "聞こえのチェック", "言語聴覚士", "集音器", "耳鼻科", "助成券", "もじ見えモニター"],
+    "exam11": [
+        # exam11 (writer B)
+        "チャットボット", "総合案内", "よくある質問", "オペレーター", "折り返し予約", "たずねるくん", "電話リレー", "FAX",
+        "豪雨", "浸水", "冠水", "土のう", "浸透ます", "止水板", "雨水タンク", "水位", "雨かわナビ",
+    ],
 }
 OTHER_SPLIT = {split: [word for other, words in _TOPICS.items() if other != split for word in words]
                for split in _TOPICS}
