@@ -20,9 +20,11 @@ SEED_FILES = sorted((ROOT / "seeds").iterdir())
 
 
 def seed_questions() -> tuple[list[dict], list[dict]]:
-    """The shipped article's (answerable, unanswerable) questions: the dev set and ours (extra)."""
+    """The shipped article's (answerable, unanswerable) questions: the dev set and ours (extra, and
+    seed_en_oos: English questions about ward services the article does not cover, round 5)."""
     return (load_questions(DATA / "dev.jsonl") + load_questions(DATA / "extra.jsonl"),
-            load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False))
+            load_questions(DATA / "dev_oos.jsonl", False) + load_questions(DATA / "extra_oos.jsonl", False)
+            + load_questions(DATA / "seed_en_oos.jsonl", False))
 
 
 def split_questions(split: str) -> tuple[list[dict], list[dict]]:

@@ -5,13 +5,13 @@ the app.
     python scripts/fit_default_calibration.py [--work /tmp/calibration-indexes]
 
 The abstention signals are fitted on several indexes at once, so that they hold for one article and
-for a few: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl) and the
+for a few: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl, seed_en_oos.jsonl) and the
 shipped article with each tuning-side split of the corpus in turn (tune, test, holdout, exam to
 exam9: four to six articles and one question writer each), as scripts/round5_tuning.py judges it.
 Indexes of 26 to 52 articles (the shipped article with the first six splits, with exam4 to exam9,
 and with all twelve) then set only how far an English question's threshold gives way as the series
-grows (``calibration.growth_allowance``). The held-out split (exam10; tests/data/corpus/README.md)
-is never used here.
+grows (``calibration.growth_allowance``). The held-out splits (exam10, exam11;
+tests/data/corpus/README.md) are never used here.
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ WRONGLY_DECLINED = 0.03
 
 def feature_rows(dense: np.ndarray, coverage: float, english: bool, vocabulary_size: int, lexical: float = 0.0,
                  margin: np.ndarray | float = 0.0, hit_coverage: np.ndarray | float = 1.0,
-                 article: float | None = None) -> np.ndarray:
+                 article: float = 0.0) -> np.ndarray:
     """The signals of a question's hits, one row each, in the order of ``FEATURES``.
 
     - ``dense``: each hit's dense score; ``margin``: how far it stands above the question's best ten
@@ -107,17 +107,19 @@ def feature_rows(dense: np.ndarray, coverage: float, english: bool, vocabulary_s
     - ``hit_coverage``: the share of them each hit's passage contains;
     - ``lexical``: the best BM25 score of the question (log1p), over the articles' words for a
       Japanese question and over their English glosses for an English one;
-    - ``article``: the best article score among the question's candidates (the mean dense score of
-      an article's best few; :meth:`~retrieval.search.ranking.Scorer.article_scores`), the best hit's
-      dense score when not given. A question no article answers often meets one close passage by
-      chance, seldom an article whose several passages are all close (docs/measurements.md, round 5).
+    - ``article``: how far the best article score among the question's candidates (the mean dense
+      score of an article's best few; :meth:`~retrieval.search.ranking.Scorer.article_scores`) stands
+      above the mean of the question's best ten dense scores. A question no article answers often
+      meets one close passage by chance, seldom an article whose several passages stand out together.
+      Measured against the best ten rather than as is, so that on one article an English question
+      that is equally far from every passage does not look like a close article (docs/measurements.md,
+      round 5).
     English questions get their own weight for the dense score (cross-lingual cosines run lower).
     """
     dense = np.atleast_1d(np.asarray(dense, dtype=np.float64))
     size = float(np.log10(max(vocabulary_size, 10)))
     en = float(english)
     lexical = float(np.log1p(max(lexical, 0.0)))
-    article = float(dense.max()) if article is None else article
     columns = [dense, coverage, en, dense * en, size, coverage * size, lexical, margin, hit_coverage, article]
     return np.column_stack([np.broadcast_to(np.asarray(c, dtype=np.float64), dense.shape) for c in columns])
 

@@ -13,8 +13,8 @@
   searched only when the question is about an article itself (誰がインタビューした? いつの記事?).
 - Each hit gets its own calibrated probability (:mod:`retrieval.index.calibration`) from its dense
   score and its margin over the question's other matches, the share of the question the articles
-  cover and the share this passage covers, the best BM25 score, the best article score, the size of
-  the vocabulary and whether the question is English. The articles
+  cover and the share this passage covers, the best BM25 score, how far the best article score stands
+  above the question's best ten matches, the size of the vocabulary and whether the question is English. The articles
   "answer" when one of the first ``ANSWER_WINDOW`` hits reaches the threshold.
 - Exact ties are broken by the best single view, then by BM25, then by passage id.
 """
@@ -211,10 +211,11 @@ class Scorer:
         covered = coverage(question, english, words, self._vocabulary, self._glosses)
         distinct = len(set(content))
         hit_covered = index.containing(content)[passages] / distinct if distinct else np.ones(len(passages))
-        margin = dense - np.sort(dense)[::-1][:MARGIN_DEPTH].mean()
+        usual = np.sort(dense)[::-1][:MARGIN_DEPTH].mean()  # how close the question's best ten come
+        margin = dense - usual
         best_lexical = float(all_lexical.max())
         rows = feature_rows(dense, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered,
-                            float(articles.max()))
+                            float(articles.max()) - usual)
         probability = self.calibration.probability(rows)
         order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
         return [Scored(passages[i], float(dense[i]), tuple(rows[i].tolist()), float(probability[i])) for i in order]
