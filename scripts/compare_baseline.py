@@ -111,7 +111,7 @@ def main() -> None:
         parser.error("--ask and --index go with --together")
     splits = args.split or SPLITS
     for group in [splits] if args.together else [[split] for split in splits]:
-        compare(group, Path(args.work), args.ask, args.index if args.together else None)
+        compare(group, Path(args.work), args.ask, args.index)
 
 
 if __name__ == "__main__":

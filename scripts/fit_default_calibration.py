@@ -27,9 +27,9 @@ from retrieval.index.calibration import DEFAULTS_FILE
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import fit_calibration
 
-SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra) and with each of the "
-          "splits tune, test, holdout, exam, exam2 ... exam9; the English growth allowance on 26-52 articles")
-# The tuning side (tests/data/corpus/README.md): every split but the held-out one.
+SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra, seed_en_oos) and with each "
+          "of the splits tune, test, holdout, exam, exam2 ... exam9; the English growth allowance on 26-52 articles")
+# The tuning side (tests/data/corpus/README.md): every split but the held-out ones.
 SPLITS = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
 LARGER = (SPLITS[:6], SPLITS[6:], SPLITS)
 

@@ -24,13 +24,13 @@ import numpy as np
 from corpus_sets import SEED_FILES, seed_questions, split_files, split_questions
 from corpus_sets import index_of as build
 from crossfit_splits import fit_variant, signals
+from fit_default_calibration import SPLITS
 
 from retrieval import Retriever
 from retrieval.index import calibration
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import load_questions
 
-SPLITS = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
 SIZE = calibration.FEATURES.index("corpus_size")
 ARTICLE, DENSE, MARGIN = (calibration.FEATURES.index(name) for name in ("article", "dense", "dense_margin"))
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"

@@ -2,8 +2,8 @@
 
 The signals carry over to articles the model was never fitted on, in Japanese and in English:
 the hit's dense score, how much of the question the articles cover at all (see
-:mod:`retrieval.vocabulary`), how well the best-matching article matches as a whole, and whether
-the question is English (cross-lingual cosines run lower).
+:mod:`retrieval.vocabulary`), how far the best-matching article stands above the question's other
+matches, and whether the question is English (cross-lingual cosines run lower).
 
 A calibration is fitted by ``python -m retrieval calibrate`` on questions about the indexed
 articles and stored *in the index generation* (``calibration.json``, with what it was fitted on in
