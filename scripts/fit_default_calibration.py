@@ -9,8 +9,8 @@ for a few: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.j
 shipped article with each tuning-side split of the corpus in turn (tune, test, holdout, exam to
 exam9: four to six articles and one question writer each), as scripts/round5_tuning.py judges it.
 Indexes of 26 to 52 articles (the shipped article with the first six splits, with exam4 to exam9,
-and with all twelve) then set only how far an English question's threshold gives way as the series
-grows (``calibration.growth_allowance``). The held-out splits (exam10, exam11;
+and with all twelve) then set only how far each language's threshold moves as the series grows
+(``calibration.growth_allowance``: English gives way, Japanese tightens). The held-out splits (exam10, exam11, exam12;
 tests/data/corpus/README.md) are never used here.
 """
 
@@ -28,7 +28,7 @@ from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import fit_calibration
 
 SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra, seed_en_oos) and with each "
-          "of the splits tune, test, holdout, exam, exam2 ... exam9; the English growth allowance on 26-52 articles")
+          "of the splits tune, test, holdout, exam, exam2 ... exam9; each language's size allowance on 26-52 articles")
 # The tuning side (tests/data/corpus/README.md): every split but the held-out ones.
 SPLITS = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
 LARGER = (SPLITS[:6], SPLITS[6:], SPLITS)
@@ -48,8 +48,9 @@ def main() -> None:
                    seed_q + [row for s in group for row in questions[s][0]]) for group in LARGER]
         fitted = fit_calibration(alone, seed_q, seed_oos, SOURCE, more=groups, larger=larger)
         print(f"{embedder.name}: leave-one-out answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
-              f"unanswerable abstained {fitted.loo_abstained:.3f}, English growth allowance "
-              f"{fitted.calibration.english_growth:.2f} past {fitted.calibration.growth_from:.2f}")
+              f"unanswerable abstained {fitted.loo_abstained:.3f}, size allowances English "
+              f"{fitted.calibration.english_growth:.2f}, Japanese {fitted.calibration.japanese_growth:.2f} "
+              f"past {fitted.calibration.growth_from:.2f}")
         table[embedder.name] = fitted.calibration.to_dict()
     DEFAULTS_FILE.write_text(json.dumps(table, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"written to {DEFAULTS_FILE}")

@@ -44,7 +44,7 @@ def judged(rows, drop: tuple[str, ...], bias: float, weights: np.ndarray, allowa
         features = features.copy()
         for name in drop:
             features[:, calibration.FEATURES.index(name)] = 0.0
-        growth = float(calibration.growth(features[:1], start, end)[0])
+        growth = float(calibration.growth(features[:1], start, end)[0]) * english  # English only, as in round 5
         z = float((features @ weights).max() + bias) + allowance * growth
         cell = cells[("en" if english else "ja", answerable)]
         cell[0] += z < 0

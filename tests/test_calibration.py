@@ -82,7 +82,7 @@ def test_a_malformed_calibration_is_refused_with_a_hint(data: dict) -> None:
 
 def test_a_calibration_round_trips_through_json() -> None:
     calibration = Calibration(bias=-1.5, weights=tuple(float(i) for i in range(len(FEATURES))), fitted_on={"x": 1},
-                              english_growth=2.5, growth_from=3.16, growth_to=3.49)
+                              english_growth=2.5, growth_from=3.16, growth_to=3.49, japanese_growth=-1.25)
     assert Calibration.from_dict(json.loads(json.dumps(calibration.to_dict()))) == calibration
 
 
@@ -110,9 +110,19 @@ def test_the_allowance_is_held_past_the_largest_index_it_was_set_on_not_extrapol
 
 def test_a_calibration_stored_before_the_growth_allowance_still_loads_without_one() -> None:
     data = Calibration(bias=-1.5, weights=(1.0,) * len(FEATURES)).to_dict()
-    del data["english_growth"], data["growth_from"], data["growth_to"]
+    del data["english_growth"], data["growth_from"], data["growth_to"], data["japanese_growth"]
     loaded = Calibration.from_dict(data)
-    assert (loaded.english_growth, loaded.growth_from, loaded.growth_to) == (0.0, 0.0, 0.0)
+    assert (loaded.english_growth, loaded.growth_from, loaded.growth_to, loaded.japanese_growth) == (0.0,) * 4
+
+
+def test_a_negative_japanese_allowance_tightens_only_japanese_questions_on_larger_indexes() -> None:
+    plain = Calibration(bias=1.0, weights=(0.0,) * len(FEATURES))
+    tight = Calibration(bias=1.0, weights=(0.0,) * len(FEATURES), japanese_growth=-4.0, growth_from=3.2, growth_to=3.6)
+    rows = [_row(False, 3.0), _row(True, 3.5), _row(False, 3.5), _row(False, 5.0)]
+    before, after = plain.probability(rows), tight.probability(rows)
+    assert list(after[:2]) == list(before[:2])  # a small index, and English
+    assert after[2] < 0.5 < before[2]  # 1 - 4 * 0.3 < 0: declined on the larger index
+    assert after[3] == tight.probability([_row(False, 3.6)])[0]  # held past the largest index it was set on
 
 
 def test_the_growth_allowance_declines_the_set_share_of_larger_indexes_english_questions() -> None:
@@ -128,3 +138,21 @@ def test_the_growth_allowance_declines_the_set_share_of_larger_indexes_english_q
     declined = sum(float(calibration.probability(rows).max()) < 0.5 for rows in larger)
     assert declined == 5
     assert growth_allowance(-8.0, weights, [np.array([_row(True, 3.0)])], 3.2) == 0.0  # nothing larger: none
+
+
+def test_each_language_gets_the_allowance_its_own_answerable_questions_need() -> None:
+    weights = np.zeros(len(FEATURES))
+    weights[FEATURES.index("dense")] = 10.0
+    japanese, english = [], []
+    for dense in np.linspace(0.0, 0.99, 100):  # Japanese sure on a larger index, English unsure
+        for rows, is_english, shift in ((japanese, False, 1.0), (english, True, 0.0)):
+            row = _row(is_english, 3.7)
+            row[FEATURES.index("dense")] = dense + shift
+            rows.append(np.array([row]))
+    larger = japanese + english
+    ja = growth_allowance(-8.0, weights, larger, 3.2, share=0.05, english=False)
+    en = growth_allowance(-8.0, weights, larger, 3.2, share=0.05, english=True)
+    assert ja < 0 < en  # Japanese answers too readily there: it tightens; English gives way
+    calibration = Calibration(bias=-8.0, weights=tuple(weights), english_growth=en, japanese_growth=ja, growth_from=3.2)
+    assert sum(float(calibration.probability(rows).max()) < 0.5 for rows in japanese) == 5
+    assert sum(float(calibration.probability(rows).max()) < 0.5 for rows in english) == 5

@@ -120,7 +120,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     answerable questions would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
     figures judge each question as ``search()`` decides (the best probability among the first hits).
     ``larger`` (retriever, answerable questions) are indexes larger than all of ``groups``: they set
-    how much an English question's threshold gives way as the index grows
+    how far each language's threshold moves as the index grows
     (:func:`~retrieval.index.calibration.growth_allowance`), and nothing else.
     """
     groups = [(retriever, questions, unanswerable), *more]
@@ -147,13 +147,14 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     abstained = np.array(abstained)
     bias, weights = fitted(np.ones(len(x), dtype=bool))
     start = float(x[:, FEATURES.index("corpus_size")].max())
-    # Japanese questions count for nothing there (growth_allowance reads each row's english signal).
     larger_rows = [hits for searcher, answerable in larger for row in answerable
                    if (hits := first_hits(searcher, row["q"])) is not None]
-    allowance = growth_allowance(bias, weights, larger_rows, start) if larger_rows else 0.0
+    english = growth_allowance(bias, weights, larger_rows, start, english=True)
+    japanese = growth_allowance(bias, weights, larger_rows, start, english=False)
+    grows = bool(english or japanese)
     end = max((float(rows[0, FEATURES.index("corpus_size")]) for rows in larger_rows), default=0.0)
-    calibration = Calibration(bias, tuple(float(w) for w in weights), english_growth=allowance,
-                              growth_from=start if allowance else 0.0, growth_to=end if allowance else 0.0,
+    calibration = Calibration(bias, tuple(float(w) for w in weights), english_growth=english, japanese_growth=japanese,
+                              growth_from=start if grows else 0.0, growth_to=end if grows else 0.0,
                               fitted_on={
         "source": source or "python -m retrieval calibrate", "answerable": int(y.sum()),
         "unanswerable": int(len(y) - y.sum()),
