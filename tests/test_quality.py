@@ -4,11 +4,12 @@ top, and questions no article answers get "not found".
 Which set is which (tests/data/corpus/README.md, docs/measurements.md):
 - the seed article's dev set (tests/data/dev*.jsonl, from ../shared/eval) and our extra set were
   used to tune and calibrate: these gates only guard against regressions;
-- exam12 (four invented articles in the series' layouts, with their questions and unanswerable
-  questions) is held out: written blind in round 6 by writers who did not tune, never tuned or fitted
-  on, measured once after round 6's method and shipped calibration were fixed. Its gates sit about
-  two questions under those figures, on its own index and on one index of every corpus article (the
-  series grown to 64 articles);
+- exam12 and exam13 (four invented articles each in the series' layouts, with their questions and
+  unanswerable questions) are held out: written blind in round 6 by writers who did not tune, never
+  tuned or fitted on, measured once after round 6's method and shipped calibration were fixed
+  (exam13 was written after exam12 had been measured, with the method unchanged since). Their gates
+  sit about two questions under those figures, on their own indexes and on one index of every corpus
+  article (the series grown to 68 articles; exam12 was first measured on 64, with the same figures);
 - exam10 and exam11 were held out in round 5 the same way, measured there, and measured again with
   round 6's calibration (aggregates only, never tuned on);
 - exam4 and exam6 to exam9 were held out in rounds 2 to 4 and measured then; in round 5 they were
@@ -51,7 +52,11 @@ def test_dev_questions_find_their_answer_and_unanswerable_ones_are_declined(real
     assert round(report.wrongly_abstained * report.questions) <= 1, summary
 
 
-@pytest.fixture(scope="module", params=["exam12", "exam10", "exam11", "exam4", "exam6", "exam7", "exam8", "exam9"])
+# Each split on its own index (the shipped article + its four articles); floors in HELD_OUT_FLOORS below.
+HELD_OUT_SPLITS = ("exam13", "exam12", "exam10", "exam11", "exam4", "exam6", "exam7", "exam8", "exam9")
+
+
+@pytest.fixture(scope="module", params=HELD_OUT_SPLITS)
 def held_out(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Retriever]:
     """(split, the shipped article plus the split's four articles, indexed with the real model)."""
     split = request.param
@@ -109,9 +114,11 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
 
 
 # Figures on each split's own index (docs/measurements.md, rounds 5 and 6; `python scripts/compare_baseline.py
-# --split exam12`, `--split exam10 --split exam11`, and `--split exam4 --split exam6 ... --split exam9`; round 6
-# left every split's own-index figures as round 5 had them). Floors about two questions under, so that a real
-# regression fails CI.
+# --split exam13 --split exam12`, `--split exam10 --split exam11`, and `--split exam4 --split exam6 ...
+# --split exam9`; round 6 left every split's own-index figures as round 5 had them). Floors about two
+# questions under, so that a real regression fails CI.
+# exam13 (held out, round 6): ja R@1 0.725, R@5 0.900, wrongly abstained 0/80, unanswerable declined 16/28;
+#                             en R@1 0.600, R@5 0.925, wrongly abstained 2/40, unanswerable declined 12/24.
 # exam12 (held out, round 6): ja R@1 0.725, R@5 0.938, wrongly abstained 1/80, unanswerable declined 11/28;
 #                             en R@1 0.700, R@5 1.000, wrongly abstained 0/40, unanswerable declined 9/24.
 # exam10 (held out in round 5): ja R@1 0.787, R@5 0.975, wrongly abstained 2/80, unanswerable declined 23/28;
@@ -125,6 +132,10 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
 # exam8: ja R@1 0.713, R@5 0.950, wrongly abstained 3/80, declined 14/28; en 0.550, 0.925, 1/40, 16/24.
 # exam9: ja R@1 0.713, R@5 0.887, wrongly abstained 1/80, declined 22/28; en 0.500, 0.850, 2/40, 14/24.
 HELD_OUT_FLOORS = {
+    "exam13": {
+        "ja": {"r1": 0.70, "r5": 0.87, "wrongly_abstained": 0.025, "abstained": 0.50},
+        "en": {"r1": 0.55, "r5": 0.87, "wrongly_abstained": 0.10, "abstained": 0.41},
+    },
     "exam12": {
         "ja": {"r1": 0.70, "r5": 0.91, "wrongly_abstained": 0.04, "abstained": 0.32},
         "en": {"r1": 0.65, "r5": 0.95, "wrongly_abstained": 0.05, "abstained": 0.29},
@@ -160,45 +171,51 @@ HELD_OUT_FLOORS = {
 }
 
 
-# Asked on one index of the shipped article and all 63 corpus articles, with round 6's method
-# (docs/measurements.md, round 6; `python scripts/compare_baseline.py --together --ask exam12`, then
-# `--together --index DIR --ask exam10`, `--ask exam11` and `--ask exam6 --ask exam7 --ask exam8 --ask exam9`;
+# Asked on one index of the shipped article and all 67 corpus articles, with round 6's method
+# (docs/measurements.md, round 6; `python scripts/compare_baseline.py --together --ask exam13`, then
+# `--together --index DIR --ask exam12` (and exam10, exam11, `--ask exam6 --ask exam7 --ask exam8 --ask exam9`);
 # the same figures as evaluate()).
+# exam13, held out: ja R@5 0.825 (66/80), wrongly abstained 0/80, declined 12/28;
+#                   en R@5 0.825 (33/40), wrongly abstained 2/40, declined 7/24.
 # exam12, held out: ja R@5 0.925 (74/80), wrongly abstained 0/80, declined 10/28;
 #                   en R@5 0.925 (37/40), wrongly abstained 0/40, declined 4/24.
-# exam10, held out in round 5 (measured on the series three times since, aggregates only):
-#                   ja R@5 0.950 (76/80), wrongly abstained 2/80, declined 15/28;
+# exam10, held out in round 5 (measured on the series four times since, aggregates only):
+#                   ja R@5 0.950 (76/80), wrongly abstained 2/80, declined 16/28;
 #                   en R@5 0.750 (30/40), wrongly abstained 0/40, declined 7/24.
 # exam11, the same: ja R@5 0.938 (75/80), wrongly abstained 1/80, declined 13/28;
-#                   en R@5 0.625 (25/40), wrongly abstained 1/40, declined 2/24 (floor one question under).
-# exam6-9, tuning side since round 5: ja R@5 0.866 (277/320), wrongly abstained 7/320, declined 57/112;
-#                                     en R@5 0.744 (119/160), wrongly abstained 4/160, declined 24/96.
+#                   en R@5 0.600 (24/40), wrongly abstained 1/40, declined 2/24 (floor one question under).
+# exam6-9, tuning side since round 5: ja R@5 0.866 (277/320), wrongly abstained 7/320, declined 55/112;
+#                                     en R@5 0.744 (119/160), wrongly abstained 4/160, declined 16/96.
 # Floors about two questions under.
-SERIES_GROUPS = {"exam12": ("exam12",), "exam10": ("exam10",), "exam11": ("exam11",),
+SERIES_GROUPS = {"exam13": ("exam13",), "exam12": ("exam12",), "exam10": ("exam10",), "exam11": ("exam11",),
                  "exam6-9": ("exam6", "exam7", "exam8", "exam9")}
 SERIES_FLOORS = {
+    "exam13": {
+        "ja": {"r5": 0.80, "wrongly_abstained": 0.025, "abstained": 0.35},
+        "en": {"r5": 0.77, "wrongly_abstained": 0.10, "abstained": 0.20},
+    },
     "exam12": {
         "ja": {"r5": 0.90, "wrongly_abstained": 0.025, "abstained": 0.28},
         "en": {"r5": 0.87, "wrongly_abstained": 0.05, "abstained": 0.08},
     },
     "exam10": {
-        "ja": {"r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.46},
+        "ja": {"r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.50},
         "en": {"r5": 0.70, "wrongly_abstained": 0.05, "abstained": 0.20},
     },
     "exam11": {
         "ja": {"r5": 0.91, "wrongly_abstained": 0.04, "abstained": 0.39},
-        "en": {"r5": 0.57, "wrongly_abstained": 0.075, "abstained": 0.04},
+        "en": {"r5": 0.55, "wrongly_abstained": 0.075, "abstained": 0.04},
     },
     "exam6-9": {
-        "ja": {"r5": 0.85, "wrongly_abstained": 0.03, "abstained": 0.49},
-        "en": {"r5": 0.72, "wrongly_abstained": 0.04, "abstained": 0.23},
+        "ja": {"r5": 0.85, "wrongly_abstained": 0.03, "abstained": 0.47},
+        "en": {"r5": 0.72, "wrongly_abstained": 0.04, "abstained": 0.14},
     },
 }
 
 
 @pytest.fixture(scope="module")
 def whole_series(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    """The shipped article and every corpus article in one index (64): the series after many interviews."""
+    """The shipped article and every corpus article in one index (68): the series after many interviews."""
     seeds = tmp_path_factory.mktemp("series-seeds")
     for path in [*SEEDS.iterdir(), *CORPUS.glob("*/*.txt"), *CORPUS.glob("*/*.json")]:
         shutil.copy(path, seeds / path.name)
