@@ -156,3 +156,18 @@ def test_each_language_gets_the_allowance_its_own_answerable_questions_need() ->
     calibration = Calibration(bias=-8.0, weights=tuple(weights), english_growth=en, japanese_growth=ja, growth_from=3.2)
     assert sum(float(calibration.probability(rows).max()) < 0.5 for rows in japanese) == 5
     assert sum(float(calibration.probability(rows).max()) < 0.5 for rows in english) == 5
+
+
+def test_past_the_largest_fitted_index_the_size_signals_are_held_too() -> None:
+    weights = [0.0] * len(FEATURES)
+    weights[FEATURES.index("corpus_size")] = 2.0
+    weights[FEATURES.index("coverage_by_size")] = 1.0
+    calibration = Calibration(bias=-8.0, weights=tuple(weights), growth_from=3.2, growth_to=3.6)
+    rows = []
+    for size in (3.4, 3.6, 3.8, 5.0):
+        row = _row(False, size)
+        row[FEATURES.index("coverage")], row[FEATURES.index("coverage_by_size")] = 0.5, 0.5 * size
+        rows.append(row)
+    inside, at_end, past_end, far = calibration.probability(rows)
+    assert inside < at_end  # up to the largest index, the weights read the size as fitted
+    assert at_end == past_end == far  # past it, a larger series looks no more answerable

@@ -56,6 +56,8 @@ class Calibration:
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         features = np.atleast_2d(np.asarray(features, dtype=np.float64))
+        if self.growth_to:  # past the largest index anything was fitted on, the size signals are held too
+            features = held_size(features, self.growth_to)
         z = self.bias + features @ np.asarray(self.weights)
         if self.english_growth or self.japanese_growth:
             english = features[:, FEATURES.index("english")]
@@ -140,6 +142,24 @@ def decline_bias(weights: np.ndarray, answerable: list[np.ndarray], share: float
     """
     best = np.array([float((np.asarray(rows) @ weights).max()) for rows in answerable])
     return -float(np.quantile(best, share))
+
+
+def held_size(features: np.ndarray, end: float) -> np.ndarray:
+    """``features`` with the index size (and coverage read against it) held at ``end``.
+
+    The weights read the size linearly, and nothing was fitted past the largest index the allowances
+    were set on (52 articles): there the straight line would keep making questions look a little more
+    answerable with every article added, however large the series grows. Held, the default behaves
+    past it as at it (on 68 articles: one to two more unanswerable questions declined per split,
+    docs/measurements.md, round 6)."""
+    size = features[:, FEATURES.index("corpus_size")]
+    if not (size > end).any():
+        return features
+    features = features.copy()
+    held = np.minimum(size, end)
+    features[:, FEATURES.index("corpus_size")] = held
+    features[:, FEATURES.index("coverage_by_size")] = features[:, FEATURES.index("coverage")] * held
+    return features
 
 
 def growth(features: np.ndarray, start: float, end: float = 0.0) -> np.ndarray:
