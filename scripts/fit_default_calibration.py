@@ -10,8 +10,8 @@ shipped article with each tuning-side split of the corpus in turn (tune, test, h
 exam9: four to six articles and one question writer each), as scripts/round5_tuning.py judges it.
 Indexes of 26 to 52 articles (the shipped article with the first six splits, with exam4 to exam9,
 and with all twelve) then set only how far each language's threshold moves as the series grows
-(``calibration.growth_allowance``: English gives way, Japanese tightens). The held-out splits (exam10 to exam13;
-tests/data/corpus/README.md) are never used here.
+(``calibration.growth_allowance``: English gives way, Japanese tightens). The held-out splits
+(exam10 to exam13; tests/data/corpus/README.md) are never used here.
 """
 
 from __future__ import annotations

@@ -9,9 +9,12 @@ on its own index and on the 52-article one. Variants differ only in how the thre
 of the index past the largest one the weights were fitted on, set on the 52-article index's answerable
 questions of the other eleven splits:
 
-- round 5 (shipped): English only, and only ever giving way (``growth_allowance`` is at least 0);
-- each language its own allowance, either sign: set so that the same share of answerable questions
-  (3 %) is turned away on the large index as on the small ones, in Japanese and in English.
+- round 5: English only, and only ever giving way (the allowance at least 0);
+- each language its own allowance, either sign (shipped): set so that the same share of answerable
+  questions (3 %) is turned away on the large index as on the small ones, in Japanese and in English
+  (``calibration.growth_allowance``).
+
+Each variant is judged as ``search()`` decides, through ``Calibration.probability``.
 """
 
 from __future__ import annotations
@@ -31,49 +34,31 @@ from retrieval.index import calibration
 from retrieval.index.embedding import load_embedder
 
 SIZE = calibration.FEATURES.index("corpus_size")
-ENGLISH = calibration.FEATURES.index("english")
 
 
-def past(features: np.ndarray, start: float, end: float) -> float:
-    """How far the index has grown past ``start`` (held at ``end``), whatever the language."""
-    return max(0.0, min(float(features[0, SIZE]), end) - start)
+def fitted(fit_rows, larger: list[np.ndarray], variant: str) -> calibration.Calibration:
+    """The calibration ``fit_default_calibration.py`` would make from these rows, under ``variant``."""
+    bias, weights = fit_variant(fit_rows, (), calibration.WRONGLY_DECLINED, calibration.PENALTY)
+    start = max(float(features[0, SIZE]) for features, _, _ in fit_rows)
+    english = calibration.growth_allowance(bias, weights, larger, start, english=True)
+    japanese = calibration.growth_allowance(bias, weights, larger, start, english=False)
+    if variant == "round 5":  # English only, and only ever giving way
+        english, japanese = max(0.0, english), 0.0
+    return calibration.Calibration(bias, tuple(weights), english_growth=english, japanese_growth=japanese,
+                                   growth_from=start, growth_to=max(float(f[0, SIZE]) for f in larger))
 
 
-def allowance(bias: float, weights: np.ndarray, larger: list[np.ndarray], start: float, end: float,
-              share: float, two_sided: bool) -> float:
-    """Log-odds per unit of growth such that ``share`` of ``larger`` (answerable) fall under 0.5."""
-    needed = [-(float((rows @ weights).max()) + bias) / grown for rows in larger
-              if (grown := past(rows, start, end)) > 0]
-    if not needed:
-        return 0.0
-    value = float(np.quantile(needed, 1 - share))
-    return value if two_sided else max(0.0, value)
-
-
-def judge(rows, bias, weights, allowances: dict[str, float], start, end, cells, where):
-    for features, answerable, english in rows:
-        lang = "en" if english else "ja"
-        z = float((features @ weights).max() + bias) + allowances[lang] * past(features, start, end)
-        cell = cells[(where, lang, answerable)]
-        cell[0] += z < 0
-        cell[1] += 1
-
-
-def table(seed_rows, small, large, variant: str, held_out, share=calibration.WRONGLY_DECLINED) -> str:
+def table(seed_rows, small, large, variant: str, held_out) -> str:
     cells = {(w, lang, label): [0, 0] for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1)}
     for held in held_out:
         fit_rows = seed_rows + [r for split in SPLITS if split != held for r in small[split]]
-        bias, weights = fit_variant(fit_rows, (), calibration.WRONGLY_DECLINED, calibration.PENALTY)
-        start = max(float(features[0, SIZE]) for features, _, _ in fit_rows)
-        larger = {lang: [f for split in SPLITS if split != held for f, answerable, en in large[split]
-                         if answerable and en == (lang == "en")] for lang in ("ja", "en")}
-        end = max(float(f[0, SIZE]) for f in larger["ja"] + larger["en"])
-        if variant == "round 5":
-            allowances = {"ja": 0.0, "en": allowance(bias, weights, larger["en"], start, end, share, False)}
-        else:
-            allowances = {lang: allowance(bias, weights, larger[lang], start, end, share, True) for lang in larger}
-        judge(small[held], bias, weights, allowances, start, end, cells, "small")
-        judge(large[held], bias, weights, allowances, start, end, cells, "large")
+        larger = [f for split in SPLITS if split != held for f, answerable, _ in large[split] if answerable]
+        model = fitted(fit_rows, larger, variant)
+        for where, rows in (("small", small[held]), ("large", large[held])):
+            for features, answerable, english in rows:
+                cell = cells[(where, "en" if english else "ja", answerable)]
+                cell[0] += float(model.probability(features).max()) < model.threshold
+                cell[1] += 1
     order = [(w, lang, label) for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1)]
     return " | ".join(f"{cells[k][0]}/{cells[k][1]} ({cells[k][0] / cells[k][1]:.2f})" for k in order)
 

@@ -150,8 +150,8 @@ def held_size(features: np.ndarray, end: float) -> np.ndarray:
     The weights read the size linearly, and nothing was fitted past the largest index the allowances
     were set on (52 articles): there the straight line would keep making questions look a little more
     answerable with every article added, however large the series grows. Held, the default behaves
-    past it as at it (on 68 articles: one to two more unanswerable questions declined per split,
-    docs/measurements.md, round 6)."""
+    past it as at it (on 68 articles: up to two more unanswerable questions declined in a split, none
+    answerable; docs/measurements.md, round 6)."""
     size = features[:, FEATURES.index("corpus_size")]
     if not (size > end).any():
         return features
