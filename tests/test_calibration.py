@@ -11,10 +11,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval import Retriever
+from retrieval import HashingEmbedder, Retriever, load_seeds
 from retrieval.errors import IndexStoreError
-from retrieval.index.calibration import DEFAULTS_FILE, FEATURES, Calibration, default_for, growth_allowance
+from retrieval.index.calibration import (
+    DEFAULTS_FILE,
+    ENGLISH_WRONGLY_DECLINED,
+    FEATURES,
+    WRONGLY_DECLINED,
+    Calibration,
+    default_for,
+    growth_allowance,
+)
 from retrieval.index.store import CALIBRATION, MANIFEST
+from retrieval.search.evaluate import MIN_PER_LANGUAGE, first_hits, fit_calibration, load_questions
+from retrieval.search.ranking import english_share
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -171,3 +181,43 @@ def test_past_the_largest_fitted_index_the_size_signals_are_held_too() -> None:
     inside, at_end, past_end, far = calibration.probability(rows)
     assert inside < at_end  # up to the largest index, the weights read the size as fitted
     assert at_end == past_end == far  # past it, a larger series looks no more answerable
+
+
+def test_with_a_model_per_language_each_question_is_judged_by_its_own_languages() -> None:
+    zero = (0.0,) * len(FEATURES)
+    both = Calibration(bias=-2.0, weights=zero, english_bias=2.0, english_weights=zero)
+    japanese, english = both.probability([_row(False, 3.0), _row(True, 3.0)])
+    assert japanese < 0.5 < english
+    assert Calibration.from_dict(json.loads(json.dumps(both.to_dict()))) == both
+
+
+def test_a_calibration_with_a_wrong_number_of_english_weights_is_refused() -> None:
+    data = Calibration(bias=-1.0, weights=(0.0,) * len(FEATURES)).to_dict()
+    data["english_weights"] = [1.0, 2.0]
+    with pytest.raises(IndexStoreError, match="python -m retrieval calibrate"):
+        Calibration.from_dict(data)
+
+
+def _split_index(tmp_path: Path, split: str) -> Retriever:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for path in (DATA / "corpus" / split).iterdir():
+        (seeds / path.name).write_bytes(path.read_bytes())
+    return Retriever.build(load_seeds(seeds), tmp_path / "index", embedder=HashingEmbedder())
+
+
+def test_enough_questions_in_each_language_fit_a_model_for_each(tmp_path: Path) -> None:
+    retriever = _split_index(tmp_path, "tune")
+    answerable = load_questions(DATA / "corpus" / "tune_questions.jsonl")
+    unanswerable = load_questions(DATA / "corpus" / "tune_oos.jsonl", need_gold=False)
+    per_language = fit_calibration(retriever, answerable, unanswerable).calibration
+    assert len(per_language.english_weights) == len(FEATURES)
+    assert per_language.english_weights != per_language.weights
+    # Each language's model turns away its own set share of that language's answerable questions.
+    for english, share in ((False, WRONGLY_DECLINED), (True, ENGLISH_WRONGLY_DECLINED)):
+        rows = [first_hits(retriever, q["q"]) for q in answerable if (english_share(q["q"]) > 0.5) == english]
+        declined = np.mean([per_language.probability(r).max() < 0.5 for r in rows])
+        assert declined <= share + 1 / len(rows)
+    few_english = [q for q in unanswerable if english_share(q["q"]) <= 0.5] + [
+        q for q in unanswerable if english_share(q["q"]) > 0.5][:MIN_PER_LANGUAGE - 1]
+    assert fit_calibration(retriever, answerable, few_english).calibration.english_weights == ()

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, QueryError, Retriever, load_seeds
+from retrieval.index import calibration
 from retrieval.search import ranking
 
 ARTICLE_URL = "https://note.com/netsuseta/n/n818726b2f355"
@@ -179,3 +180,49 @@ def test_on_one_article_the_article_score_changes_no_ranking(fake_retriever: Ret
     monkeypatch.setattr(ranking, "ARTICLE_WEIGHT", 0.0)
     without = [[h.id for h in fake_retriever.search(q, k=10).hits] for q in questions]
     assert with_article == without
+
+
+@pytest.fixture(scope="module")
+def two_articles(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """The online 保育園 application and the ごみ app articles of the tuning corpus, fake embedder."""
+    folder = tmp_path_factory.mktemp("two")
+    seeds = folder / "seeds"
+    seeds.mkdir()
+    corpus = Path(__file__).resolve().parent / "data" / "corpus" / "tune"
+    for name in ("hoiku-online", "gomi-app"):
+        for suffix in (".txt", ".json"):
+            (seeds / f"{name}{suffix}").write_bytes((corpus / f"{name}{suffix}").read_bytes())
+    return Retriever.build(load_seeds(seeds), folder / "index", embedder=HashingEmbedder())
+
+
+def _signal(retriever: Retriever, question: str, name: str) -> dict[str, set[float]]:
+    """A signal's values among a question's candidates, per article."""
+    values: dict[str, set[float]] = {}
+    column = calibration.FEATURES.index(name)
+    for scored in retriever.features(question):
+        values.setdefault(retriever.data.passages[scored.passage].article_id, set()).add(scored.features[column])
+    return values
+
+
+def test_a_hit_from_an_article_that_writes_the_questions_compound_nouns_covers_them(two_articles: Retriever) -> None:
+    values = _signal(two_articles, "認可保育園のオンライン申請はいつから?", "compound_coverage")
+    assert values == {"hoiku-online": {1.0}, "gomi-app": {0.0}}
+
+
+def test_a_compound_no_article_writes_is_not_covered_though_its_words_are(two_articles: Retriever) -> None:
+    question = "入園選考の結果はいつわかる?"  # 入園 and 選考 occur in the 保育園 article, 入園選考 never
+    vocabulary = two_articles.data.lexical.vocabulary
+    assert {"入園", "選考"} <= set(vocabulary)
+    values = _signal(two_articles, question, "compound_coverage")
+    assert set().union(*values.values()) == {0.0}
+    assert _signal(two_articles, "What time does the library open?", "compound_coverage")["hoiku-online"] == {1.0}
+
+
+def test_a_hit_counts_the_question_words_its_whole_article_contains(two_articles: Retriever) -> None:
+    """Of the three words, 保育園 is in one article, ごみ and 分別 in the other: whichever of an article's
+    passages is the hit, it covers its article's share, and at least as much as the passage itself."""
+    question = "保育園のごみの分別"
+    coverage = _signal(two_articles, question, "article_coverage")
+    assert coverage == {"hoiku-online": {1 / 3}, "gomi-app": {2 / 3}}
+    column, own = calibration.FEATURES.index("article_coverage"), calibration.FEATURES.index("hit_coverage")
+    assert all(s.features[column] >= s.features[own] for s in two_articles.features(question))

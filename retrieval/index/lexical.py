@@ -134,14 +134,19 @@ class LexicalIndex:
             return np.zeros(n_docs, dtype=np.float32)
         return np.asarray(self._model.get_scores(tokens), dtype=np.float32)
 
+    def presence(self, words: Sequence[str]) -> np.ndarray:
+        """Which documents contain each of ``words`` (distinct, already cut): one boolean row per word."""
+        vocab = self._model.vocab_dict
+        distinct = list(dict.fromkeys(words))
+        rows = np.zeros((len(distinct), int(self._model.scores["num_docs"])), dtype=bool)
+        for row, word in enumerate(distinct):
+            if word in vocab:
+                rows[row] = np.asarray(self._model.get_scores([word])) > 0
+        return rows
+
     def containing(self, words: Sequence[str]) -> np.ndarray:
         """How many of ``words`` (distinct, already cut) each document contains, per document."""
-        vocab = self._model.vocab_dict
-        counts = np.zeros(int(self._model.scores["num_docs"]), dtype=np.int32)
-        for word in dict.fromkeys(words):
-            if word in vocab:
-                counts += np.asarray(self._model.get_scores([word])) > 0
-        return counts
+        return self.presence(words).sum(axis=0, dtype=np.int32)
 
     def tokens(self, text: str) -> list[str]:
         return self._tokenize(text)

@@ -7,6 +7,10 @@ the vocabulary, taken from JMdict (the ``jamdict-data`` package: a SQLite file o
 offline); "daycare" is covered when an article says 保育園, "weather" is not when none says 天気.
 Both follow the corpus: an article added about a new topic brings its words with it.
 
+A Japanese question's compound nouns (介護保険, 区営住宅: runs of nouns the tokenizer cuts into
+words every article has) are looked up as they are written, in the text of the article a hit comes
+from: an article that says 介護 and 保険 apart does not answer a question about 介護保険.
+
 The same glosses give each passage an English word list (its words' first glosses, stemmed by the
 Snowball stemmer of PyStemmer), so that an English question can be matched word by word too
 (:mod:`retrieval.index.lexical`'s ``english`` tokenizer; docs/measurements.md).
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache
 
@@ -45,6 +50,30 @@ MAX_GLOSS_WORDS = 3
 # A passage's English words: the first gloss words of each of its words (the first senses; later
 # ones drift: 作る also "to cultivate", "to feign"). 5 measured on the tuning corpus.
 PASSAGE_GLOSS_WORDS = 5
+
+
+# Parts of speech that make up a compound noun (区営 住宅, 区民 プール, 印鑑 登録 証明 書).
+COMPOUND_POS = ("名詞", "接頭辞", "接尾辞")
+
+
+def compounds(question: str) -> list[str]:
+    """A Japanese question's compound nouns: runs of two or more nouns (with their prefixes and
+    suffixes) as written, NFKC-normalised and lower-cased, of three characters or more and without
+    digits (「1歳半」 is not a topic)."""
+    from sudachipy import SplitMode
+
+    from ..ingest.text import sudachi
+
+    runs, run = [], []
+    for morpheme in [*sudachi().tokenize(unicodedata.normalize("NFKC", question).lower(), SplitMode.B), None]:
+        pos = morpheme.part_of_speech() if morpheme is not None else ("",)
+        if pos[0] in COMPOUND_POS and pos[1] != "数詞":
+            run.append(morpheme.surface())
+            continue
+        if len(run) >= 2:
+            runs.append("".join(run))
+        run = []
+    return [r for r in dict.fromkeys(runs) if len(r) >= 3 and not any(ch.isdigit() for ch in r)]
 
 
 def english_words(text: str) -> list[str]:

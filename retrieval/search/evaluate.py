@@ -9,7 +9,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import RetrievalError
-from ..index.calibration import FEATURES, Calibration, decline_bias, fit, growth_allowance
+from ..index.calibration import (
+    ENGLISH_WRONGLY_DECLINED,
+    FEATURES,
+    WRONGLY_DECLINED,
+    Calibration,
+    decline_bias,
+    fit,
+    growth_allowance,
+)
 from .ranking import ANSWER_WINDOW
 from .retriever import Retriever
 
@@ -109,6 +117,10 @@ def first_hits(retriever: Retriever, question: str) -> np.ndarray | None:
     return np.array([s.features for s in scored]) if scored else None
 
 
+# A language gets a model of its own from this many answerable and as many unanswerable questions.
+MIN_PER_LANGUAGE = 20
+
+
 def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: list[dict],
                     source: str = "", more: list[tuple[Retriever, list[dict], list[dict]]] = (),
                     larger: list[tuple[Retriever, list[dict]]] = ()) -> Fitted:
@@ -116,8 +128,10 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
 
     ``more`` adds (retriever, answerable, unanswerable) groups of other indexes (e.g. the shipped
     article alone and many articles together, so that the signals are seen at both corpus sizes).
-    Features are those of the first-ranked hit. The bias is then moved so that a set share of the
-    answerable questions would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
+    Features are those of the first-ranked hit. Japanese and English questions get a model each when
+    both languages have ``MIN_PER_LANGUAGE`` answerable and unanswerable questions (one model for both
+    otherwise). Each model's bias is then moved so that a set share of its answerable questions would be
+    declined (``calibration.WRONGLY_DECLINED``, ``ENGLISH_WRONGLY_DECLINED``). The leave-one-out
     figures judge each question as ``search()`` decides (the best probability among the first hits).
     ``larger`` (retriever, answerable questions) are indexes larger than all of ``groups``: they set
     how far each language's threshold moves as the index grows
@@ -135,26 +149,40 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
                     labels.append(label)
     x = np.array([f[0] for f in firsts])
     y = np.array(labels)
+    is_english = x[:, FEATURES.index("english")] > 0.5
+    # Each language its own model when both have enough questions of both kinds, else one for both.
+    own = all(((is_english == lang) & (y == label)).sum() >= MIN_PER_LANGUAGE
+              for lang in (False, True) for label in (0, 1))
+    parts = ([(~is_english, WRONGLY_DECLINED), (is_english, ENGLISH_WRONGLY_DECLINED)] if own
+             else [(np.ones(len(x), dtype=bool), WRONGLY_DECLINED)])
 
-    def fitted(mask: np.ndarray) -> tuple[float, np.ndarray]:
+    def fitted(mask: np.ndarray, share: float) -> tuple[float, np.ndarray]:
         _, weights = fit(x[mask], y[mask])
-        return decline_bias(weights, [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]), weights
+        answerable = [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]
+        return decline_bias(weights, answerable, share), weights
 
-    abstained = []
-    for j in range(len(x)):
-        bias, weights = fitted(np.arange(len(x)) != j)
-        abstained.append((firsts[j] @ weights).max() + bias < 0)
-    abstained = np.array(abstained)
-    bias, weights = fitted(np.ones(len(x), dtype=bool))
+    abstained = np.zeros(len(x), dtype=bool)
+    models = []
+    for part, share in parts:
+        for j in np.flatnonzero(part):
+            keep = part.copy()
+            keep[j] = False
+            bias, weights = fitted(keep, share)
+            abstained[j] = (firsts[j] @ weights).max() + bias < 0
+        models.append(fitted(part, share))
+    (bias, weights), (english_bias, english_weights) = models[0], models[-1]
     start = float(x[:, FEATURES.index("corpus_size")].max())
     larger_rows = [hits for searcher, answerable in larger for row in answerable
                    if (hits := first_hits(searcher, row["q"])) is not None]
-    english = growth_allowance(bias, weights, larger_rows, start, english=True)
+    english_share = ENGLISH_WRONGLY_DECLINED if own else WRONGLY_DECLINED
+    english = growth_allowance(english_bias, english_weights, larger_rows, start, english_share, english=True)
     japanese = growth_allowance(bias, weights, larger_rows, start, english=False)
     grows = bool(english or japanese)
     end = max((float(rows[0, FEATURES.index("corpus_size")]) for rows in larger_rows), default=0.0)
     calibration = Calibration(bias, tuple(float(w) for w in weights), english_growth=english, japanese_growth=japanese,
                               growth_from=start if grows else 0.0, growth_to=end if grows else 0.0,
+                              english_bias=english_bias if own else 0.0,
+                              english_weights=tuple(float(w) for w in english_weights) if own else (),
                               fitted_on={
         "source": source or "python -m retrieval calibrate", "answerable": int(y.sum()),
         "unanswerable": int(len(y) - y.sum()),

@@ -12,10 +12,11 @@
 - Narration (intros, outros, the series' boilerplate) never answers a content question: it is
   searched only when the question is about an article itself (誰がインタビューした? いつの記事?).
 - Each hit gets its own calibrated probability (:mod:`retrieval.index.calibration`) from its dense
-  score and its margin over the question's other matches, the share of the question the articles
-  cover and the share this passage covers, the best BM25 score, how far the best article score stands
-  above the question's best ten matches, the size of the vocabulary and whether the question is English. The articles
-  "answer" when one of the first ``ANSWER_WINDOW`` hits reaches the threshold.
+  score and its margin over the question's other matches, the share of the question's words the
+  articles cover, this passage covers and its article covers, the share of a Japanese question's
+  compound nouns its article writes as they are, the best BM25 score, how far the best article score
+  stands above the question's best ten matches, the size of the vocabulary and whether the question
+  is English. The articles "answer" when one of the first ``ANSWER_WINDOW`` hits reaches the threshold.
 - Exact ties are broken by the best single view, then by BM25, then by passage id.
 """
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from ..index.calibration import Calibration, feature_rows
 from ..index.store import IndexData
-from ..index.vocabulary import JAPANESE_COMMON, coverage, passage_english
+from ..index.vocabulary import JAPANESE_COMMON, compounds, coverage, passage_english
 
 DENSE_VIEWS = 256  # views fetched from FAISS before exact per-passage scoring
 ANSWER_WINDOW = 3  # the articles answer when one of the first hits is a confident match
@@ -115,6 +116,12 @@ class Scorer:
         self._intro = np.array([p.kind == "narration" and p.start < first_exchange.get(p.article_id, p.end)
                                 for p in data.passages], dtype=bool)
         self._vocabulary = data.lexical.vocabulary
+        # Each article's text as compounds are looked up in it (NFKC, lower case).
+        texts: dict[str, list[str]] = {}
+        for p in data.passages:
+            texts.setdefault(p.article_id, []).append(p.text)
+        self._article_text = [unicodedata.normalize("NFKC", "\n".join(texts.get(aid, ()))).lower()
+                              for aid in data.articles]
         self._glosses = data.glosses
         self._english = data.english
 
@@ -175,6 +182,24 @@ class Scorer:
         means = (sums + (ARTICLE_DEPTH - counts) * dense.min()) / ARTICLE_DEPTH
         return means[codes]
 
+    def _article_coverage(self, present: np.ndarray) -> np.ndarray:
+        """Per article: the share of the question's content words (rows of ``present``) it contains."""
+        if not len(present):
+            return np.ones(len(self._article_text))
+        words, passages = np.nonzero(present)
+        contains = np.zeros((len(present), len(self._article_text)), dtype=bool)
+        contains[words, self._article_code[passages]] = True
+        return contains.sum(axis=0) / len(present)
+
+    def _compound_coverage(self, found: list[str], passages: list[int]) -> np.ndarray:
+        """Per candidate: the share of the question's compound nouns its article writes as they are
+        (1.0 when the question has none, and for an English question)."""
+        if not found:
+            return np.ones(len(passages))
+        codes = self._article_code[np.asarray(passages)]
+        share = {code: sum(c in self._article_text[code] for c in found) / len(found) for code in set(codes.tolist())}
+        return np.array([share[code] for code in codes.tolist()])
+
     def candidates(self, query_vector: np.ndarray, about_article: bool) -> list[int]:
         """Passages owning one of the views nearest to the question (FAISS), nearest first; narration
         only for a question about an article."""
@@ -209,13 +234,16 @@ class Scorer:
         elif ARTICLE_WEIGHT:
             rank = rank + ARTICLE_WEIGHT * articles
         covered = coverage(question, english, words, self._vocabulary, self._glosses)
-        distinct = len(set(content))
-        hit_covered = index.containing(content)[passages] / distinct if distinct else np.ones(len(passages))
+        present = index.presence(content)  # one row per distinct content word, one column per passage
+        distinct = len(present)
+        hit_covered = present[:, passages].sum(axis=0) / distinct if distinct else np.ones(len(passages))
+        in_article = self._article_coverage(present)[self._article_code[passages]]
+        compound = self._compound_coverage([] if english else compounds(question), passages)
         usual = np.sort(dense)[::-1][:MARGIN_DEPTH].mean()  # how close the question's best ten come
         margin = dense - usual
         best_lexical = float(all_lexical.max())
         rows = feature_rows(dense, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered,
-                            float(articles.max()) - usual)
+                            float(articles.max()) - usual, in_article, compound)
         probability = self.calibration.probability(rows)
         order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
         return [Scored(passages[i], float(dense[i]), tuple(rows[i].tolist()), float(probability[i])) for i in order]

