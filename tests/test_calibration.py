@@ -23,7 +23,8 @@ from retrieval.index.calibration import (
     growth_allowance,
 )
 from retrieval.index.store import CALIBRATION, MANIFEST
-from retrieval.search.evaluate import MIN_PER_LANGUAGE, first_hits, fit_calibration, load_questions
+from retrieval.search import evaluate
+from retrieval.search.evaluate import first_hits, fit_calibration, load_questions
 from retrieval.search.ranking import english_share
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -206,7 +207,18 @@ def _split_index(tmp_path: Path, split: str) -> Retriever:
     return Retriever.build(load_seeds(seeds), tmp_path / "index", embedder=HashingEmbedder())
 
 
-def test_enough_questions_in_each_language_fit_a_model_for_each(tmp_path: Path) -> None:
+def test_one_question_writers_set_fits_one_model_for_both_languages(fresh_index: Path, run_cli) -> None:
+    """About 40 English questions are too few for a model of their own (docs/measurements.md, round 7)."""
+    result = run_cli("calibrate", str(DATA / "corpus" / "tune_questions.jsonl"), "--oos",
+                     str(DATA / "corpus" / "tune_oos.jsonl"), "--index", str(fresh_index))
+    assert result.returncode == 0, result.stderr
+    assert "one model for both languages" in result.stdout
+    assert Retriever.load(fresh_index).data.calibration.english_weights == ()
+
+
+def test_enough_questions_in_each_language_fit_a_model_for_each(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evaluate, "MIN_PER_LANGUAGE", 20)  # the tune split has 42 and 24 English questions
     retriever = _split_index(tmp_path, "tune")
     answerable = load_questions(DATA / "corpus" / "tune_questions.jsonl")
     unanswerable = load_questions(DATA / "corpus" / "tune_oos.jsonl", need_gold=False)
@@ -219,5 +231,5 @@ def test_enough_questions_in_each_language_fit_a_model_for_each(tmp_path: Path) 
         declined = np.mean([per_language.probability(r).max() < 0.5 for r in rows])
         assert declined <= share + 1 / len(rows)
     few_english = [q for q in unanswerable if english_share(q["q"]) <= 0.5] + [
-        q for q in unanswerable if english_share(q["q"]) > 0.5][:MIN_PER_LANGUAGE - 1]
+        q for q in unanswerable if english_share(q["q"]) > 0.5][:19]
     assert fit_calibration(retriever, answerable, few_english).calibration.english_weights == ()
