@@ -223,12 +223,18 @@ SERIES_FLOORS = {
 }
 
 
+# Held-out splits written for the next method change: kept out of the series until they are measured with it
+# (the floors above were measured without them; tests/data/corpus/README.md).
+NOT_YET_MEASURED = ("exam15",)
+
+
 @pytest.fixture(scope="module")
 def whole_series(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     """The shipped article and every corpus article in one index (72): the series after many interviews."""
     seeds = tmp_path_factory.mktemp("series-seeds")
     for path in [*SEEDS.iterdir(), *CORPUS.glob("*/*.txt"), *CORPUS.glob("*/*.json")]:
-        shutil.copy(path, seeds / path.name)
+        if path.parent.name not in NOT_YET_MEASURED:
+            shutil.copy(path, seeds / path.name)
     return Retriever.build(load_seeds(seeds), tmp_path_factory.mktemp("series-index"))
 
 
