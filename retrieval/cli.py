@@ -19,7 +19,7 @@ from .editing.library import update_lock
 from .errors import RetrievalError
 from .ingest.articles import load_seeds
 from .readers.feedback import FeedbackStore
-from .search.evaluate import MIN_PER_LANGUAGE, evaluate, load_questions
+from .search.evaluate import MIN_OWN_MODEL, evaluate, load_questions
 from .search.retriever import Retriever
 from .settings import setting_defaults
 
@@ -80,9 +80,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     questions = load_questions(Path(args.questions))
     unanswerable = load_questions(Path(args.oos), need_gold=False)
     fitted, report = calibrate_index(Path(args.index), questions, unanswerable, progress=_say)
-    models = ("a model for Japanese questions and one for English ones" if fitted.calibration.english_weights
-              else f"one model for both languages (a model each needs {MIN_PER_LANGUAGE} answerable and "
-                   f"{MIN_PER_LANGUAGE} unanswerable questions in each language)")
+    models = ("a model for Japanese questions, and one of both languages for English ones"
+              if fitted.calibration.english_weights
+              else f"one model for both languages (Japanese questions get one of their own from {MIN_OWN_MODEL} "
+                   f"answerable and {MIN_OWN_MODEL} unanswerable ones)")
     print(f"fitted on {fitted.answerable} answerable and {fitted.unanswerable} unanswerable questions: {models}")
     print(f"leave-one-out: answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
           f"unanswerable abstained {fitted.loo_abstained:.3f}")

@@ -10,9 +10,8 @@ import numpy as np
 
 from ..errors import RetrievalError
 from ..index.calibration import (
-    ENGLISH_WRONGLY_DECLINED,
     FEATURES,
-    WRONGLY_DECLINED,
+    NOT_FOR_ENGLISH,
     Calibration,
     decline_bias,
     fit,
@@ -117,11 +116,11 @@ def first_hits(retriever: Retriever, question: str) -> np.ndarray | None:
     return np.array([s.features for s in scored]) if scored else None
 
 
-# A language gets a model of its own from this many answerable and as many unanswerable questions.
-# One question writer's set (about 40 English answerable and 24 unanswerable) is too few: fitted on
-# each of the 12 tuning-side splits alone, a model per language turned away 6.7 % of the answerable
+# Japanese questions get a model of their own from this many answerable and as many unanswerable ones.
+# One question writer's set (about 80 Japanese and 40 English answerable questions) is too few: fitted
+# on each of the 12 tuning-side splits alone, a model per language turned away 6.7 % of the answerable
 # questions left out one at a time, one model for both 4.6 % (docs/measurements.md, round 7).
-MIN_PER_LANGUAGE = 100
+MIN_OWN_MODEL = 100
 
 
 def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: list[dict],
@@ -131,10 +130,12 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
 
     ``more`` adds (retriever, answerable, unanswerable) groups of other indexes (e.g. the shipped
     article alone and many articles together, so that the signals are seen at both corpus sizes).
-    Features are those of the first-ranked hit. Japanese and English questions get a model each when
-    both languages have ``MIN_PER_LANGUAGE`` answerable and unanswerable questions (one model for both
-    otherwise). Each model's bias is then moved so that a set share of its answerable questions would be
-    declined (``calibration.WRONGLY_DECLINED``, ``ENGLISH_WRONGLY_DECLINED``). The leave-one-out
+    Features are those of the first-ranked hit. With ``MIN_OWN_MODEL`` answerable and unanswerable
+    Japanese questions, Japanese questions get a model of their own; English ones are judged by a model
+    fitted on the questions of both languages without ``calibration.NOT_FOR_ENGLISH`` (480 English
+    questions were too few for a model of their own). With fewer, one model on every signal serves
+    both. Each model's bias is then moved so that a set share of the answerable questions it was
+    fitted on would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
     figures judge each question as ``search()`` decides (the best probability among the first hits).
     ``larger`` (retriever, answerable questions) are indexes larger than all of ``groups``: they set
     how far each language's threshold moves as the index grows
@@ -153,32 +154,33 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     x = np.array([f[0] for f in firsts])
     y = np.array(labels)
     is_english = x[:, FEATURES.index("english")] > 0.5
-    # Each language its own model when both have enough questions of both kinds, else one for both.
-    own = all(((is_english == lang) & (y == label)).sum() >= MIN_PER_LANGUAGE
-              for lang in (False, True) for label in (0, 1))
-    parts = ([(~is_english, WRONGLY_DECLINED), (is_english, ENGLISH_WRONGLY_DECLINED)] if own
-             else [(np.ones(len(x), dtype=bool), WRONGLY_DECLINED)])
+    own = all((~is_english & (y == label)).sum() >= MIN_OWN_MODEL for label in (0, 1))
+    every = np.ones(len(x), dtype=bool)
+    # (questions fitted on, signals left out, questions it judges)
+    models = ([(~is_english, (), ~is_english), (every, NOT_FOR_ENGLISH, is_english)] if own
+              else [(every, (), every)])
 
-    def fitted(mask: np.ndarray, share: float) -> tuple[float, np.ndarray]:
-        _, weights = fit(x[mask], y[mask])
+    def fitted(mask: np.ndarray, drop: tuple[str, ...]) -> tuple[float, np.ndarray]:
+        signals = x.copy()
+        signals[:, [FEATURES.index(name) for name in drop]] = 0.0  # a constant column: its weight stays 0
+        _, weights = fit(signals[mask], y[mask])
         answerable = [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]
-        return decline_bias(weights, answerable, share), weights
+        return decline_bias(weights, answerable), weights
 
     abstained = np.zeros(len(x), dtype=bool)
-    models = []
-    for part, share in parts:
-        for j in np.flatnonzero(part):
-            keep = part.copy()
+    fits = []
+    for fitted_on, drop, judged in models:
+        for j in np.flatnonzero(judged):
+            keep = fitted_on.copy()
             keep[j] = False
-            bias, weights = fitted(keep, share)
+            bias, weights = fitted(keep, drop)
             abstained[j] = (firsts[j] @ weights).max() + bias < 0
-        models.append(fitted(part, share))
-    (bias, weights), (english_bias, english_weights) = models[0], models[-1]
+        fits.append(fitted(fitted_on, drop))
+    (bias, weights), (english_bias, english_weights) = fits[0], fits[-1]
     start = float(x[:, FEATURES.index("corpus_size")].max())
     larger_rows = [hits for searcher, answerable in larger for row in answerable
                    if (hits := first_hits(searcher, row["q"])) is not None]
-    english_share = ENGLISH_WRONGLY_DECLINED if own else WRONGLY_DECLINED
-    english = growth_allowance(english_bias, english_weights, larger_rows, start, english_share, english=True)
+    english = growth_allowance(english_bias, english_weights, larger_rows, start, english=True)
     japanese = growth_allowance(bias, weights, larger_rows, start, english=False)
     grows = bool(english or japanese)
     end = max((float(rows[0, FEATURES.index("corpus_size")]) for rows in larger_rows), default=0.0)
