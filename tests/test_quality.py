@@ -4,11 +4,13 @@ top, and questions no article answers get "not found".
 Which set is which (tests/data/corpus/README.md, docs/measurements.md):
 - the seed article's dev set (tests/data/dev*.jsonl, from ../shared/eval) and our extra set were
   used to tune and calibrate: these gates only guard against regressions;
-- exam14 (four invented articles in the series' layouts, with their questions and unanswerable
+- exam15 (four invented articles in the series' layouts, with their questions and unanswerable
   questions) is held out: written blind in round 7 by writers who did not tune, never tuned or
-  fitted on, measured once after round 7's method and shipped calibration were fixed. Its gates sit
-  about two questions under those figures, on its own index and on one index of every corpus article
-  (the series grown to 72 articles);
+  fitted on, measured once after round 7's final method and shipped calibration were fixed. Its
+  gates sit about two questions under those figures, on its own index and on one index of every
+  corpus article (the series grown to 76 articles);
+- exam14 was written the same way earlier in round 7, measured once with round 7's first method
+  (Japanese questions judged as in the final one) and again with the final one;
 - exam12 and exam13 were held out in round 6 the same way and measured there; exam10 and exam11 in
   round 5. All four were measured again with round 7's calibration (aggregates only, never tuned on);
 - exam4 and exam6 to exam9 were held out in rounds 2 to 4 and measured then; in round 5 they were
@@ -52,7 +54,8 @@ def test_dev_questions_find_their_answer_and_unanswerable_ones_are_declined(real
 
 
 # Each split on its own index (the shipped article + its four articles); floors in HELD_OUT_FLOORS below.
-HELD_OUT_SPLITS = ("exam14", "exam13", "exam12", "exam10", "exam11", "exam4", "exam6", "exam7", "exam8", "exam9")
+HELD_OUT_SPLITS = ("exam15", "exam14", "exam13", "exam12", "exam10", "exam11", "exam4", "exam6", "exam7", "exam8",
+                   "exam9")
 
 
 @pytest.fixture(scope="module", params=HELD_OUT_SPLITS)
@@ -112,125 +115,130 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
     assert found >= 0.8 * len(questions), f"{found}/{len(questions)} found in the first five"
 
 
-# Figures on each split's own index with round 7's method (docs/measurements.md, round 7; `python
-# scripts/compare_baseline.py --split exam14`, then `--split exam13` ... `--split exam9` one at a time). The
-# ranking is round 6's, so R@1 and R@5 are unchanged; the abstention figures are round 7's. Floors about two
-# questions under, so that a real regression fails CI.
-# exam14 (held out, round 7; measured once): ja R@1 0.800, R@5 0.963, wrongly abstained 1/80, declined 22/28;
-#                                            en R@1 0.425, R@5 0.850, wrongly abstained 1/40, declined 11/24.
-# exam13 (held out in round 6): ja R@1 0.725, R@5 0.900, wrongly abstained 1/80, declined 19/28;
-#                               en R@1 0.600, R@5 0.925, wrongly abstained 2/40, declined 9/24.
-# exam12 (held out in round 6): ja R@1 0.725, R@5 0.938, wrongly abstained 4/80, declined 17/28;
-#                               en R@1 0.700, R@5 1.000, wrongly abstained 1/40, declined 8/24.
-# exam10 (held out in round 5): ja R@1 0.787, R@5 0.975, wrongly abstained 2/80, declined 24/28;
-#                               en R@1 0.625, R@5 0.975, wrongly abstained 0/40, declined 16/24.
-# exam11 (held out in round 5): ja R@1 0.725, R@5 0.950, wrongly abstained 3/80, declined 17/28;
-#                               en R@1 0.625, R@5 0.950, wrongly abstained 3/40, declined 9/24.
-# Tuning side since round 5 (the shipped calibration is fitted on them):
-# exam4: ja R@1 0.637, R@5 0.938, wrongly abstained 1/80, declined 24/24; en 0.450, 0.775, 3/40, 16/22.
-# exam6: ja R@1 0.625, R@5 0.887, wrongly abstained 0/80, declined 24/28; en 0.675, 0.925, 2/40, 13/24.
-# exam7: ja R@1 0.787, R@5 0.925, wrongly abstained 8/80, declined 22/28; en 0.550, 0.875, 2/40, 9/24.
-# exam8: ja R@1 0.713, R@5 0.950, wrongly abstained 4/80, declined 19/28; en 0.550, 0.925, 1/40, 13/24.
-# exam9: ja R@1 0.713, R@5 0.887, wrongly abstained 1/80, declined 24/28; en 0.500, 0.850, 1/40, 15/24.
+# Figures on each split's own index with round 7's final method (docs/measurements.md, round 7; `python
+# scripts/compare_baseline.py --split exam15`, then `--split exam14` ... `--split exam9` one at a time).
+# exam15 is held out for this method (measured once); exam14 was measured once with round 7's first version
+# and again with this one; exam10-13 (held out in rounds 5 and 6) again, aggregates only; exam4, exam6-9 are
+# tuning side. Floors about two questions under, so that a real regression fails CI.
+# exam15: ja R@1 0.725, R@5 0.912, wrongly abstained 2/80, declined 17/28; en 0.550, 0.800, 1/40, 11/24.
+# exam14: ja R@1 0.800, R@5 0.963, wrongly abstained 1/80, declined 22/28; en 0.425, 0.850, 1/40, 12/24.
+# exam13: ja R@1 0.725, R@5 0.900, wrongly abstained 1/80, declined 19/28; en 0.600, 0.925, 2/40, 12/24.
+# exam12: ja R@1 0.725, R@5 0.938, wrongly abstained 4/80, declined 17/28; en 0.700, 1.000, 0/40, 9/24.
+# exam10: ja R@1 0.787, R@5 0.975, wrongly abstained 2/80, declined 24/28; en 0.625, 0.975, 1/40, 17/24.
+# exam11: ja R@1 0.725, R@5 0.950, wrongly abstained 3/80, declined 17/28; en 0.625, 0.950, 3/40, 10/24.
+# exam4: ja R@1 0.637, R@5 0.938, wrongly abstained 1/80, declined 24/24; en 0.450, 0.775, 3/40, 15/22.
+# exam6: ja R@1 0.625, R@5 0.887, wrongly abstained 0/80, declined 24/28; en 0.675, 0.925, 2/40, 12/24.
+# exam7: ja R@1 0.787, R@5 0.925, wrongly abstained 8/80, declined 22/28; en 0.550, 0.875, 3/40, 9/24.
+# exam8: ja R@1 0.713, R@5 0.950, wrongly abstained 4/80, declined 19/28; en 0.550, 0.925, 1/40, 16/24.
+# exam9: ja R@1 0.713, R@5 0.887, wrongly abstained 1/80, declined 24/28; en 0.500, 0.850, 2/40, 14/24.
 HELD_OUT_FLOORS = {
+    "exam15": {
+        "ja": {"r1": 0.7, "r5": 0.88, "wrongly_abstained": 0.05, "abstained": 0.53},
+        "en": {"r1": 0.5, "r5": 0.75, "wrongly_abstained": 0.075, "abstained": 0.37},
+    },
     "exam14": {
         "ja": {"r1": 0.77, "r5": 0.93, "wrongly_abstained": 0.0375, "abstained": 0.71},
-        "en": {"r1": 0.37, "r5": 0.80, "wrongly_abstained": 0.075, "abstained": 0.37},
+        "en": {"r1": 0.37, "r5": 0.8, "wrongly_abstained": 0.075, "abstained": 0.41},
     },
     "exam13": {
-        "ja": {"r1": 0.70, "r5": 0.87, "wrongly_abstained": 0.0375, "abstained": 0.60},
-        "en": {"r1": 0.55, "r5": 0.87, "wrongly_abstained": 0.10, "abstained": 0.29},
+        "ja": {"r1": 0.7, "r5": 0.87, "wrongly_abstained": 0.0375, "abstained": 0.6},
+        "en": {"r1": 0.55, "r5": 0.87, "wrongly_abstained": 0.1, "abstained": 0.41},
     },
     "exam12": {
-        "ja": {"r1": 0.70, "r5": 0.91, "wrongly_abstained": 0.075, "abstained": 0.53},
-        "en": {"r1": 0.65, "r5": 0.95, "wrongly_abstained": 0.075, "abstained": 0.25},
+        "ja": {"r1": 0.7, "r5": 0.91, "wrongly_abstained": 0.075, "abstained": 0.53},
+        "en": {"r1": 0.65, "r5": 0.95, "wrongly_abstained": 0.05, "abstained": 0.29},
     },
     "exam10": {
         "ja": {"r1": 0.76, "r5": 0.95, "wrongly_abstained": 0.05, "abstained": 0.78},
-        "en": {"r1": 0.57, "r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.58},
+        "en": {"r1": 0.57, "r5": 0.92, "wrongly_abstained": 0.075, "abstained": 0.62},
     },
     "exam11": {
-        "ja": {"r1": 0.70, "r5": 0.92, "wrongly_abstained": 0.0625, "abstained": 0.53},
-        "en": {"r1": 0.57, "r5": 0.90, "wrongly_abstained": 0.125, "abstained": 0.29},
+        "ja": {"r1": 0.7, "r5": 0.92, "wrongly_abstained": 0.0625, "abstained": 0.53},
+        "en": {"r1": 0.57, "r5": 0.9, "wrongly_abstained": 0.125, "abstained": 0.33},
     },
     "exam4": {
-        "ja": {"r1": 0.60, "r5": 0.91, "wrongly_abstained": 0.0375, "abstained": 0.91},
-        "en": {"r1": 0.40, "r5": 0.72, "wrongly_abstained": 0.125, "abstained": 0.63},
+        "ja": {"r1": 0.61, "r5": 0.91, "wrongly_abstained": 0.0375, "abstained": 0.91},
+        "en": {"r1": 0.4, "r5": 0.72, "wrongly_abstained": 0.125, "abstained": 0.59},
     },
     "exam6": {
-        "ja": {"r1": 0.60, "r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.78},
-        "en": {"r1": 0.62, "r5": 0.87, "wrongly_abstained": 0.10, "abstained": 0.45},
+        "ja": {"r1": 0.6, "r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.78},
+        "en": {"r1": 0.62, "r5": 0.87, "wrongly_abstained": 0.1, "abstained": 0.41},
     },
     "exam7": {
-        "ja": {"r1": 0.76, "r5": 0.90, "wrongly_abstained": 0.125, "abstained": 0.78},
-        "en": {"r1": 0.50, "r5": 0.82, "wrongly_abstained": 0.10, "abstained": 0.29},
+        "ja": {"r1": 0.76, "r5": 0.9, "wrongly_abstained": 0.125, "abstained": 0.71},
+        "en": {"r1": 0.5, "r5": 0.82, "wrongly_abstained": 0.125, "abstained": 0.29},
     },
     "exam8": {
-        "ja": {"r1": 0.68, "r5": 0.92, "wrongly_abstained": 0.075, "abstained": 0.60},
-        "en": {"r1": 0.50, "r5": 0.87, "wrongly_abstained": 0.075, "abstained": 0.45},
+        "ja": {"r1": 0.68, "r5": 0.92, "wrongly_abstained": 0.075, "abstained": 0.6},
+        "en": {"r1": 0.5, "r5": 0.87, "wrongly_abstained": 0.075, "abstained": 0.58},
     },
     "exam9": {
         "ja": {"r1": 0.68, "r5": 0.86, "wrongly_abstained": 0.0375, "abstained": 0.78},
-        "en": {"r1": 0.45, "r5": 0.80, "wrongly_abstained": 0.075, "abstained": 0.54},
+        "en": {"r1": 0.45, "r5": 0.8, "wrongly_abstained": 0.1, "abstained": 0.5},
     },
 }
 
 
-# Asked on one index of the shipped article and all 71 corpus articles, with round 7's method
-# (docs/measurements.md, round 7; `python scripts/compare_baseline.py --together --ask exam14`, then
-# `--together --index DIR --ask exam13` (and exam12, exam10, exam11, `--ask exam6 --ask exam7 --ask exam8
-# --ask exam9`); the same figures as evaluate()).
-# exam14, held out: ja R@5 0.950 (76/80), wrongly abstained 0/80, declined 18/28;
-#                   en R@5 0.700 (28/40), wrongly abstained 0/40, declined 5/24.
-# exam13, held out in round 6: ja R@5 0.825 (66/80), wrongly abstained 0/80, declined 12/28;
-#                              en R@5 0.800 (32/40), wrongly abstained 2/40, declined 7/24.
-# exam12, the same: ja R@5 0.925 (74/80), wrongly abstained 2/80, declined 12/28;
-#                   en R@5 0.900 (36/40), wrongly abstained 0/40, declined 5/24.
-# exam10, held out in round 5: ja R@5 0.950 (76/80), wrongly abstained 2/80, declined 18/28;
-#                              en R@5 0.750 (30/40), wrongly abstained 0/40, declined 8/24.
-# exam11, the same: ja R@5 0.938 (75/80), wrongly abstained 1/80, declined 15/28;
-#                   en R@5 0.600 (24/40), wrongly abstained 3/40, declined 2/24 (floor one question under).
-# exam6-9, tuning side since round 5: ja R@5 0.859 (275/320), wrongly abstained 7/320, declined 57/112;
-#                                     en R@5 0.738 (118/160), wrongly abstained 7/160, declined 21/96.
-# Floors about two questions under.
-SERIES_GROUPS = {"exam14": ("exam14",), "exam13": ("exam13",), "exam12": ("exam12",), "exam10": ("exam10",),
-                 "exam11": ("exam11",), "exam6-9": ("exam6", "exam7", "exam8", "exam9")}
+# Asked on one index of the shipped article and all 75 corpus articles, with round 7's final method
+# (docs/measurements.md, round 7; `python scripts/compare_baseline.py --together --ask exam15`, then
+# `--together --index DIR --ask exam14` (and exam13, exam12, exam10, exam11, `--ask exam6 --ask exam7 --ask exam8
+# --ask exam9`); the same figures as evaluate()). Floors about two questions under (one where only two are declined).
+# exam15: ja R@5 0.887 (71/80), wrongly abstained 0/80, declined 13/28;
+#   en R@5 0.700 (28/40), wrongly abstained 0/40, declined 3/24.
+# exam14: ja R@5 0.950 (76/80), wrongly abstained 0/80, declined 19/28;
+#   en R@5 0.700 (28/40), wrongly abstained 0/40, declined 5/24.
+# exam13: ja R@5 0.825 (66/80), wrongly abstained 0/80, declined 12/28;
+#   en R@5 0.800 (32/40), wrongly abstained 2/40, declined 8/24.
+# exam12: ja R@5 0.925 (74/80), wrongly abstained 1/80, declined 12/28;
+#   en R@5 0.900 (36/40), wrongly abstained 0/40, declined 4/24.
+# exam10: ja R@5 0.950 (76/80), wrongly abstained 2/80, declined 17/28;
+#   en R@5 0.750 (30/40), wrongly abstained 0/40, declined 6/24.
+# exam11: ja R@5 0.925 (74/80), wrongly abstained 1/80, declined 16/28;
+#   en R@5 0.600 (24/40), wrongly abstained 2/40, declined 2/24.
+# exam6-9: ja R@5 0.844 (270/320), wrongly abstained 5/320, declined 51/112;
+#   en R@5 0.731 (117/160), wrongly abstained 6/160, declined 20/96.
+SERIES_GROUPS = {"exam15": ("exam15",), "exam14": ("exam14",), "exam13": ("exam13",), "exam12": ("exam12",),
+                 "exam10": ("exam10",), "exam11": ("exam11",), "exam6-9": ("exam6", "exam7", "exam8", "exam9")}
 SERIES_FLOORS = {
+    "exam15": {
+        "ja": {"r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.39},
+        "en": {"r5": 0.65, "wrongly_abstained": 0.05, "abstained": 0.04},
+    },
     "exam14": {
-        "ja": {"r5": 0.92, "wrongly_abstained": 0.025, "abstained": 0.57},
+        "ja": {"r5": 0.92, "wrongly_abstained": 0.025, "abstained": 0.6},
         "en": {"r5": 0.65, "wrongly_abstained": 0.05, "abstained": 0.12},
     },
     "exam13": {
-        "ja": {"r5": 0.80, "wrongly_abstained": 0.025, "abstained": 0.35},
-        "en": {"r5": 0.75, "wrongly_abstained": 0.10, "abstained": 0.20},
+        "ja": {"r5": 0.8, "wrongly_abstained": 0.025, "abstained": 0.35},
+        "en": {"r5": 0.75, "wrongly_abstained": 0.1, "abstained": 0.25},
     },
     "exam12": {
-        "ja": {"r5": 0.90, "wrongly_abstained": 0.05, "abstained": 0.35},
-        "en": {"r5": 0.85, "wrongly_abstained": 0.05, "abstained": 0.12},
+        "ja": {"r5": 0.9, "wrongly_abstained": 0.0375, "abstained": 0.35},
+        "en": {"r5": 0.85, "wrongly_abstained": 0.05, "abstained": 0.08},
     },
     "exam10": {
-        "ja": {"r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.57},
-        "en": {"r5": 0.70, "wrongly_abstained": 0.05, "abstained": 0.25},
+        "ja": {"r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.53},
+        "en": {"r5": 0.7, "wrongly_abstained": 0.05, "abstained": 0.16},
     },
     "exam11": {
-        "ja": {"r5": 0.91, "wrongly_abstained": 0.04, "abstained": 0.46},
-        "en": {"r5": 0.55, "wrongly_abstained": 0.125, "abstained": 0.04},
+        "ja": {"r5": 0.9, "wrongly_abstained": 0.0375, "abstained": 0.5},
+        "en": {"r5": 0.55, "wrongly_abstained": 0.1, "abstained": 0.04},
     },
     "exam6-9": {
-        "ja": {"r5": 0.84, "wrongly_abstained": 0.03, "abstained": 0.49},
-        "en": {"r5": 0.72, "wrongly_abstained": 0.06, "abstained": 0.19},
+        "ja": {"r5": 0.83, "wrongly_abstained": 0.021875, "abstained": 0.43},
+        "en": {"r5": 0.71, "wrongly_abstained": 0.05, "abstained": 0.18},
     },
 }
 
 
 # Held-out splits written for the next method change: kept out of the series until they are measured with it
 # (the floors above were measured without them; tests/data/corpus/README.md).
-NOT_YET_MEASURED = ("exam15",)
+NOT_YET_MEASURED: tuple[str, ...] = ()
 
 
 @pytest.fixture(scope="module")
 def whole_series(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    """The shipped article and every corpus article in one index (72): the series after many interviews."""
+    """The shipped article and every corpus article in one index (76): the series after many interviews."""
     seeds = tmp_path_factory.mktemp("series-seeds")
     for path in [*SEEDS.iterdir(), *CORPUS.glob("*/*.txt"), *CORPUS.glob("*/*.json")]:
         if path.parent.name not in NOT_YET_MEASURED:

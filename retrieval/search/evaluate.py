@@ -132,11 +132,12 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     article alone and many articles together, so that the signals are seen at both corpus sizes).
     Features are those of the first-ranked hit. With ``MIN_OWN_MODEL`` answerable and unanswerable
     Japanese questions, Japanese questions get a model of their own; English ones are judged by a model
-    fitted on the questions of both languages without ``calibration.NOT_FOR_ENGLISH`` (480 English
-    questions were too few for a model of their own). With fewer, one model on every signal serves
-    both. Each model's bias is then moved so that a set share of the answerable questions it was
-    fitted on would be declined (``calibration.WRONGLY_DECLINED``). The leave-one-out
-    figures judge each question as ``search()`` decides (the best probability among the first hits).
+    fitted on the questions of both languages without ``calibration.NOT_FOR_ENGLISH`` (a model of the
+    English questions alone answered "What time does the library open?" on the shipped article;
+    docs/measurements.md, round 7). With fewer, one model on every signal serves both. Each model's
+    bias is then moved so that a set share of the answerable questions it was fitted on would be
+    declined (``calibration.WRONGLY_DECLINED``). The leave-one-out figures judge each question as
+    ``search()`` decides (the best probability among the first hits).
     ``larger`` (retriever, answerable questions) are indexes larger than all of ``groups``: they set
     how far each language's threshold moves as the index grows
     (:func:`~retrieval.index.calibration.growth_allowance`), and nothing else.
