@@ -8,11 +8,12 @@ The abstention signals are fitted on several indexes at once, so that they hold 
 for a few: the shipped article alone (questions: tests/data/dev*.jsonl, extra*.jsonl, seed_en_oos.jsonl) and the
 shipped article with each tuning-side split of the corpus in turn (tune, test, holdout, exam to
 exam9: four to six articles and one question writer each), as scripts/round7_tuning.py judges it:
-a model for Japanese questions and one for English ones (round 7).
+a model of the Japanese questions for Japanese questions, and for English ones a model of both
+languages' questions without ``calibration.NOT_FOR_ENGLISH`` (round 7).
 Indexes of 26 to 52 articles (the shipped article with the first six splits, with exam4 to exam9,
 and with all twelve) then set only how far each language's threshold moves as the series grows
 (``calibration.growth_allowance``: English gives way, Japanese tightens). The held-out splits
-(exam10 to exam14; tests/data/corpus/README.md) are never used here.
+(exam10 to exam15; tests/data/corpus/README.md) are never used here.
 """
 
 from __future__ import annotations

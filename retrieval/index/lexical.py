@@ -144,10 +144,6 @@ class LexicalIndex:
                 rows[row] = np.asarray(self._model.get_scores([word])) > 0
         return rows
 
-    def containing(self, words: Sequence[str]) -> np.ndarray:
-        """How many of ``words`` (distinct, already cut) each document contains, per document."""
-        return self.presence(words).sum(axis=0, dtype=np.int32)
-
     def tokens(self, text: str) -> list[str]:
         return self._tokenize(text)
 

@@ -161,9 +161,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     models = ([(~is_english, (), ~is_english), (every, NOT_FOR_ENGLISH, is_english)] if own
               else [(every, (), every)])
 
-    def fitted(mask: np.ndarray, drop: tuple[str, ...]) -> tuple[float, np.ndarray]:
-        signals = x.copy()
-        signals[:, [FEATURES.index(name) for name in drop]] = 0.0  # a constant column: its weight stays 0
+    def fitted(signals: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
         _, weights = fit(signals[mask], y[mask])
         answerable = [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]
         return decline_bias(weights, answerable), weights
@@ -171,12 +169,14 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     abstained = np.zeros(len(x), dtype=bool)
     fits = []
     for fitted_on, drop, judged in models:
+        signals = x.copy()
+        signals[:, [FEATURES.index(name) for name in drop]] = 0.0  # a constant column: its weight stays 0
         for j in np.flatnonzero(judged):
             keep = fitted_on.copy()
             keep[j] = False
-            bias, weights = fitted(keep, drop)
+            bias, weights = fitted(signals, keep)
             abstained[j] = (firsts[j] @ weights).max() + bias < 0
-        fits.append(fitted(fitted_on, drop))
+        fits.append(fitted(signals, fitted_on))
     (bias, weights), (english_bias, english_weights) = fits[0], fits[-1]
     start = float(x[:, FEATURES.index("corpus_size")].max())
     larger_rows = [hits for searcher, answerable in larger for row in answerable
