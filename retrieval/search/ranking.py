@@ -211,8 +211,9 @@ class Scorer:
         _, first = np.unique(owners, return_index=True)
         return owners[np.sort(first)].tolist()
 
-    def score(self, question: str, query_vector: np.ndarray) -> list[Scored]:
-        """Candidates for a question, best first, each with its own probability."""
+    def score(self, question: str, query_vector: np.ndarray, limit: int | None = None) -> list[Scored]:
+        """Candidates for a question, best first, each with its own probability (the first ``limit``
+        of them; all when ``limit`` is None)."""
         about = is_about_article(question)
         passages = self.candidates(query_vector, about)
         if not passages:
@@ -245,5 +246,7 @@ class Scorer:
         rows = feature_rows(dense, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered,
                             float(articles.max()) - usual, in_article, compound)
         probability = self.calibration.probability(rows)
-        order = sorted(range(len(passages)), key=lambda i: (-rank[i], -best[i], -lexical[i], passages[i]))
-        return [Scored(passages[i], float(dense[i]), tuple(rows[i].tolist()), float(probability[i])) for i in order]
+        # Best first; exact ties by the best single view, then BM25, then the passage's number.
+        order = np.lexsort((np.asarray(passages), -lexical, -best, -rank))[:limit]
+        return [Scored(passages[i], float(dense[i]), tuple(rows[i].tolist()), float(probability[i]))
+                for i in order.tolist()]

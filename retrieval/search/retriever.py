@@ -167,7 +167,7 @@ class Retriever:
         k = check_k(k)
         if query_vector is None:
             query_vector = self.embedder.embed_queries([question])[0]
-        scored = self._scorer.score(question, query_vector)
+        scored = self._scorer.score(question, query_vector, limit=max(k, ANSWER_WINDOW))
         threshold = self._scorer.calibration.threshold
         answered = any(s.probability >= threshold for s in scored[:ANSWER_WINDOW])
         hits = tuple(self._hit(s.passage, s.probability) for s in scored[:k])
