@@ -257,17 +257,19 @@ def test_other_pages_may_be_framed_only_by_this_app(client: TestClient) -> None:
 
 
 def test_the_chat_page_runs_only_its_own_scripts(client: TestClient) -> None:
-    """A script-src with a fresh nonce per answer and no 'unsafe-inline': an injected <script>,
-    an inline handler or a javascript: link cannot run; Gradio's own inline scripts carry the nonce."""
+    """A script-src with a fresh nonce per answer, no 'unsafe-inline' and no 'unsafe-eval': an
+    injected <script>, an inline handler, a javascript: link or a string passed to eval cannot run;
+    Gradio's own inline scripts carry the nonce."""
     first, second = client.get("/"), client.get("/")
     policy = csp(first)
-    nonce = re.fullmatch(r"'self' 'nonce-([\w-]+)' 'unsafe-eval'", policy["script-src"])[1]
+    nonce = re.fullmatch(r"'self' 'nonce-([\w-]+)'", policy["script-src"])[1]
     assert nonce != re.search(r"'nonce-([\w-]+)'", csp(second)["script-src"])[1]
     tags = re.findall(r"<script\b[^>]*>", first.text)
     assert tags and all(f'nonce="{nonce}"' in tag for tag in tags)
     assert int(first.headers["content-length"]) == len(first.content)
     assert policy["object-src"] == "'none'" and "unsafe-inline" not in policy["script-src"]
-    for path in ("/api/ask?q=DX", "/widget.js", "/embed", "/gradio_api/info"):
+    assert client.get("/page.js").headers["content-type"].startswith("text/javascript")
+    for path in ("/api/ask?q=DX", "/widget.js", "/page.js", "/embed", "/gradio_api/info"):
         assert "Content-Security-Policy" in client.get(path).headers, path
 
 

@@ -142,6 +142,9 @@ def test_the_page_answers_under_its_content_security_policy(browser: object, ser
     response = page.goto(server[0])
     assert "'nonce-" in response.headers["content-security-policy"]
     page.wait_for_selector("#question textarea")
+    # The policy has no 'unsafe-eval', and the page's own parts render without it.
+    page.wait_for_selector("#articles li")
+    assert page.locator("#intro h1").inner_text().strip() and "Error" not in page.inner_text("body")
     reply = ask(page, "DX推進リーダーって何をする人？")
     assert "DX推進リーダーを任命し" in reply.locator("blockquote.quote").first.inner_text()
     # A javascript: link, however it got onto the page, does not run: the policy has no 'unsafe-inline'.

@@ -45,7 +45,7 @@ def ask(page: object, question: str) -> object:
     before = page.locator(BOTS).count()
     page.fill("#question textarea", question)
     page.click("#ask")
-    page.wait_for_function(f'document.querySelectorAll("{BOTS}").length > {before}')
+    page.locator(BOTS).nth(before).wait_for()  # (not wait_for_function: the page's CSP forbids eval)
     page.wait_for_timeout(300)  # the page scrolls the question into view
     return page.locator(BOTS).last
 

@@ -119,10 +119,9 @@ async def read_body(request: Request, limit: int) -> bytes | None:
 # The chat page's policy. Gradio's page has inline scripts (its config), so each HTML answer gets a
 # fresh nonce on its own <script> tags; with a nonce, Chromium and Firefox also refuse inline event
 # handlers and javascript: links, so an injected tag or a bad stored URL cannot run script here.
-# 'unsafe-eval' because Gradio 6's gr.HTML compiles its template with new Function (the page shows
-# "Error rendering HTML" without it); it does not allow inline scripts, handlers or javascript: links.
+# No 'unsafe-eval': the page uses no gr.HTML (Gradio 6 compiles its template with new Function).
 # Styles stay 'unsafe-inline': Gradio sets many element styles at run time.
-PAGE_POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+PAGE_POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
                "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; "
                "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
                "form-action 'self'; frame-ancestors 'self'")
@@ -143,6 +142,7 @@ class Guard:
                        f"frame-ancestors {ancestors}"},
             "/widget.js": {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
                            "Cross-Origin-Resource-Policy": "cross-origin"},  # a script any page may load
+            "/page.js": {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"},
             "/api/": {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
                       "Cache-Control": "no-store"},
             "": {"X-Frame-Options": "SAMEORIGIN"},  # plus PAGE_POLICY with a nonce, per answer
@@ -241,6 +241,7 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
     """
     searches = CapacityLimiter(API_SEARCHES)
     widget, embed = (STATIC / "widget.js").read_bytes(), (STATIC / "embed.html").read_bytes()
+    page_script = (STATIC / "page.js").read_bytes()
 
     def refused(request: Request, bucket: str) -> JSONResponse | None:
         return limits.refused(client_of(request.scope), bucket)
@@ -322,6 +323,10 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
     @api.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
     def widget_js() -> Response:
         return Response(widget, media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"})
+
+    @api.api_route("/page.js", methods=["GET", "HEAD"], include_in_schema=False)
+    def page_js() -> Response:  # the chat page's own script (web/page.py)
+        return Response(page_script, media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"})
 
     @api.api_route("/embed", methods=["GET", "HEAD"], include_in_schema=False)
     def embed_page() -> Response:

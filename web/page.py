@@ -78,16 +78,14 @@ CSS = """
 """
 
 
-# After a reply the page scrolls so that the reader's question is at the top and the answer below it.
-SHOW_LAST_QUESTION = """() => { setTimeout(() => {
-  const asked = document.querySelectorAll("#chat [data-testid='user']");
-  if (asked.length) asked[asked.length - 1].scrollIntoView({block: "start"});
-}, 60); }"""
+# After a reply the page scrolls so that the reader's question is at the top and the answer below it:
+# the page's own script (static/page.js, served by web/api.py; no Gradio ``js=``, which needs eval).
+SHOW_LAST_QUESTION = '<script src="/page.js"></script>'
 # Gradio scopes ``css`` to the content column; rules for the page around it go in <head>.
 HEAD = """<style>
 footer { display: none !important; }  /* Gradio's English "Use via API" links and their separators */
 @media (max-width: 640px) { .main.fillable { padding-left: 8px !important; padding-right: 8px !important; } }
-</style>"""
+</style>""" + SHOW_LAST_QUESTION
 
 
 @dataclass(frozen=True)
@@ -219,7 +217,9 @@ def build_page(ctx: Context) -> gr.Blocks:
     """The chat page: description, chat with examples and 👍/👎, question box, article list; the /chat API."""
     with gr.Blocks(title=TITLE, analytics_enabled=False) as page:
         state = gr.State(new_state())
-        gr.HTML(f"<h1>{escape(TITLE)}</h1><p>{escape(DESCRIPTION)}</p>", elem_id="intro")
+        # gr.Markdown, not gr.HTML: Gradio 6 compiles a gr.HTML template with new Function, which the
+        # page's policy (no 'unsafe-eval') refuses; Markdown renders the same escaped HTML without eval.
+        gr.Markdown(f"<h1>{escape(TITLE)}</h1><p>{escape(DESCRIPTION)}</p>", elem_id="intro", latex_delimiters=[])
         chatbot = gr.Chatbot(
             elem_id="chat", label="回答", show_label=False, height=None, sanitize_html=True, allow_tags=False,
             latex_delimiters=[], feedback_options=("Like", "Dislike"), buttons=["copy"],
@@ -230,7 +230,7 @@ def build_page(ctx: Context) -> gr.Blocks:
             question = gr.Textbox(elem_id="question", show_label=False, scale=5, max_length=MAX_QUESTION_CHARS,
                                   placeholder="例: DX推進リーダーって何をする人?", autofocus=True, max_lines=4)
             ask = gr.Button("質問する", elem_id="ask", variant="primary", scale=1, min_width=90)
-        articles = gr.HTML(articles_html(ctx.retriever))
+        articles = gr.Markdown(articles_html(ctx.retriever), elem_id="article-list", latex_delimiters=[])
 
         def load_fn(history: list, current: dict, request: gr.Request) -> tuple[gr.Chatbot, dict, str]:
             """On page load: the article list and example questions as the index has them now (an
@@ -258,13 +258,13 @@ def build_page(ctx: Context) -> gr.Blocks:
         private = {"api_visibility": "private"}
         typed = {"inputs": [question, chatbot, state], "outputs": [chatbot, question, state], **private}
         clicked = {"inputs": [chatbot, state], "outputs": [chatbot, question, state], **private}
-        for event in (question.submit(ask_fn, **typed), ask.click(ask_fn, **typed),
-                      chatbot.example_select(choose_fn, **clicked), chatbot.option_select(choose_fn, **clicked)):
-            event.then(None, js=SHOW_LAST_QUESTION, **private)
+        question.submit(ask_fn, **typed)
+        ask.click(ask_fn, **typed)
+        chatbot.example_select(choose_fn, **clicked)
+        chatbot.option_select(choose_fn, **clicked)
         chatbot.like(vote_fn, [state], None, **private)
         chatbot.clear(new_state, None, state, **private)
-        page.load(load_fn, [chatbot, state], [chatbot, state, articles], **private).then(
-            None, js=SHOW_LAST_QUESTION, **private)
+        page.load(load_fn, [chatbot, state], [chatbot, state, articles], **private)
         gr.api(chat, api_name="chat")
     return page
 
