@@ -24,7 +24,8 @@ from corpus_sets import split_questions
 from retrieval import Retriever
 from retrieval.search.evaluate import first_hits
 
-HELD_OUT = ["exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17"]  # tests/data/corpus/README.md
+# tests/data/corpus/README.md
+HELD_OUT = ["exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17"]
 
 
 def main() -> None:
