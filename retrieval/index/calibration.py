@@ -59,6 +59,7 @@ class Calibration:
     japanese_growth: float = 0.0
     english_bias: float = 0.0
     english_weights: tuple[float, ...] = ()
+    query_adapter: str = ""  # the question map the signals were measured under (adapter.QueryAdapter.digest)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         features = np.atleast_2d(np.asarray(features, dtype=np.float64))
@@ -97,7 +98,8 @@ class Calibration:
                               growth_to=float(data.get("growth_to", 0.0)),
                               japanese_growth=float(data.get("japanese_growth", 0.0)),
                               english_bias=float(data.get("english_bias", 0.0)),
-                              english_weights=tuple(float(w) for w in data.get("english_weights", ())))
+                              english_weights=tuple(float(w) for w in data.get("english_weights", ())),
+                              query_adapter=str(data.get("query_adapter", "")))
         except (KeyError, TypeError, ValueError):
             raise IndexStoreError("the calibration is malformed; refit: python -m retrieval calibrate") from None
         if (calibration.features != FEATURES or len(calibration.weights) != len(FEATURES)

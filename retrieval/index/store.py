@@ -41,6 +41,7 @@ from ..files import fsync_dir, write_atomic
 from ..ingest.articles import ArticleMeta
 from ..ingest.links import safe_url
 from ..ingest.passages import Passage
+from .adapter import adapter_for
 from .calibration import Calibration, OutdatedCalibration, default_for
 from .lexical import ENGLISH_TOKENIZER, LexicalIndex
 from .vocabulary import english_glosses
@@ -307,15 +308,19 @@ def load_generation(folder: Path) -> IndexData:
 
 
 def _calibration(folder: Path, manifest: dict) -> Calibration:
-    """The generation's calibration; the shipped default when it was fitted for an older version's signals,
-    so that an index built before an upgrade still answers (with a warning to refit)."""
+    """The generation's calibration; the shipped default when it was fitted for an older version's signals
+    or under another query adapter, so that an index built before an upgrade still answers (with a
+    warning to refit)."""
+    embedder = manifest.get("embedder", {}).get("name", "")
     try:
-        return Calibration.from_dict(json.loads((folder / CALIBRATION).read_text(encoding="utf-8")))
+        calibration = Calibration.from_dict(json.loads((folder / CALIBRATION).read_text(encoding="utf-8")))
     except OutdatedCalibration:
-        embedder = manifest.get("embedder", {}).get("name", "")
-        logger.warning("%s: its calibration was fitted for an older version's signals; using the default for %s "
-                       "until it is refitted: python -m retrieval calibrate", folder, embedder)
-        return default_for(embedder)
+        calibration = None
+    if calibration is not None and calibration.query_adapter == adapter_for(embedder).digest:
+        return calibration
+    logger.warning("%s: its calibration was fitted for an older version's signals; using the default for %s "
+                   "until it is refitted: python -m retrieval calibrate", folder, embedder)
+    return default_for(embedder)
 
 
 def load_index(index_dir: Path) -> IndexData:

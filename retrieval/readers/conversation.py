@@ -130,7 +130,7 @@ def answer(retriever: Retriever, question: object, previous: str | None = None, 
     """
     question = check_question(question)
     searched = in_context(question, previous)
-    query = retriever.embed_question(searched)
+    query = retriever.embed_question(searched, with_previous=searched != question)
     result = retriever.search(searched, k=k, query_vector=query)
     tokens = retriever.data.lexical.tokens
     quotes = tuple(highlight(hit.text, searched, _similarity(retriever, hit.id, query), tokens)

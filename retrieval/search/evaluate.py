@@ -189,7 +189,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
                               growth_from=start if grows else 0.0, growth_to=end if grows else 0.0,
                               english_bias=english_bias if own else 0.0,
                               english_weights=tuple(float(w) for w in english_weights) if own else (),
-                              fitted_on={
+                              query_adapter=retriever.adapter.digest, fitted_on={
         "source": source or "python -m retrieval calibrate", "answerable": int(y.sum()),
         "unanswerable": int(len(y) - y.sum()),
         "articles": sorted({a for searcher, _, _ in groups for a in searcher.data.articles}),

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import IndexStoreError, QueryError
+from ..index.adapter import adapter_for
 from ..index.build import build_generation
 from ..index.embedding import DEFAULT_MODEL, Embedder, load_embedder
 from ..index.lexical import DEFAULT_TOKENIZER
@@ -23,7 +24,7 @@ from ..index.store import ArticleInfo, IndexData, load_generation, load_index
 from ..ingest.articles import Article
 from ..ingest.passages import Passage, views
 from .citation import passage_url
-from .ranking import ANSWER_WINDOW, Scorer
+from .ranking import ANSWER_WINDOW, Scorer, english_share
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 20
@@ -115,6 +116,7 @@ class Retriever:
         self.data = data
         self.embedder = embedder
         self._scorer = Scorer(data, data.calibration)
+        self.adapter = adapter_for(data.manifest.get("embedder", {}).get("name", ""))
         self._numbers = {passage.id: number for number, passage in enumerate(data.passages)}
 
     # -- building -----------------------------------------------------------------------------
@@ -154,9 +156,17 @@ class Retriever:
         return cls(data, embedder)
 
     # -- searching ----------------------------------------------------------------------------
-    def embed_question(self, question: str) -> np.ndarray:
-        """The question's vector, for callers that need it besides :meth:`search`."""
-        return self.embedder.embed_queries([check_question(question)])[0]
+    def embed_question(self, question: str, with_previous: bool = False) -> np.ndarray:
+        """The question's vector as the index compares it, for callers that need it besides :meth:`search`.
+
+        An English question's vector goes through the embedder's question map (:mod:`retrieval.index.adapter`),
+        fitted on single questions; a Japanese one's, or a follow-up read together with the previous
+        question (``with_previous``), is used as it is (there the map cost the shipped article's dev set
+        and follow-ups more than it gained; docs/measurements.md, round 8)."""
+        question = check_question(question)
+        vectors = self.embedder.embed_queries([question])
+        moved = english_share(question) > 0.5 and not with_previous
+        return (self.adapter.apply(vectors) if moved else vectors)[0]
 
     def search(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> SearchResult:
         """The ``k`` best passages for a question and whether any of them answers it.
@@ -166,7 +176,7 @@ class Retriever:
         question = check_question(question)
         k = check_k(k)
         if query_vector is None:
-            query_vector = self.embedder.embed_queries([question])[0]
+            query_vector = self.embed_question(question)
         scored = self._scorer.score(question, query_vector, limit=max(k, ANSWER_WINDOW))
         threshold = self._scorer.calibration.threshold
         answered = any(s.probability >= threshold for s in scored[:ANSWER_WINDOW])
@@ -176,7 +186,7 @@ class Retriever:
     def features(self, question: str) -> list:
         """Scored candidates with their raw features (for calibration and diagnostics)."""
         question = check_question(question)
-        return self._scorer.score(question, self.embedder.embed_queries([question])[0])
+        return self._scorer.score(question, self.embed_question(question))
 
     def _hit(self, number: int, score: float) -> Hit:
         passage = self.data.passages[number]
