@@ -12,7 +12,10 @@ For each answerable question not about an article itself, its raw vector, its ca
 ``--table``: first, leaving one split (one question writer) out at a time, the map fitted on the
 other eleven judges the split left out through the whole pipeline (``evaluate``), on its own index
 and on the index of all twelve splits' articles with the shipped article (``series``), against no
-map. Retrieval only: the calibration does not change what is ranked where.
+map. Every question is moved here, Japanese ones too (round 8's first version); ``search()`` moves
+English ones only, so the shipped figures are the English columns of the map's rows and the
+Japanese columns of the no-map rows. Retrieval only: the calibration does not change what is
+ranked where.
 """
 
 from __future__ import annotations
@@ -45,6 +48,13 @@ def examples(retriever: Retriever, questions: list[dict]) -> list[Example]:
         if answers:
             found.append(Example(query, [scorer.view_vectors(p) for p in candidates], answers[0]))
     return found
+
+
+def moved(retriever: Retriever, adapter: QueryAdapter):
+    """``embed_question`` with every question's vector moved by ``adapter`` (Japanese ones too)."""
+    def embed_question(question: str, with_previous: bool = False):
+        return adapter.apply(retriever.embedder.embed_queries([question]))[0]
+    return embed_question
 
 
 def figures(retriever: Retriever, questions: list[dict]) -> dict[str, tuple[int, float, float, float]]:
@@ -87,7 +97,8 @@ def main() -> None:
         for left in SPLITS:
             fold = QueryAdapter(fit_adapter([e for s in SPLITS if s != left for e in data[s]]))
             for name, adapter in (("no map", QueryAdapter()), ("map fitted on the other splits", fold)):
-                own[left].adapter = series.adapter = adapter
+                for retriever in (own[left], series):  # every question moved (search() moves English ones only)
+                    retriever.embed_question = moved(retriever, adapter)
                 rows[name].append((figures(own[left], questions[left]), figures(series, questions[left])))
             print(f"  {left} done", flush=True)
         print("\n| questions judged on | variant | ja R@1 / R@5 / MRR | en R@1 / R@5 / MRR |")
