@@ -4,18 +4,19 @@ top, and questions no article answers get "not found".
 Which set is which (tests/data/corpus/README.md, docs/measurements.md):
 - the seed article's dev set (tests/data/dev*.jsonl, from ../shared/eval) and our extra set were
   used to tune and calibrate: these gates only guard against regressions;
-- exam15 (four invented articles in the series' layouts, with their questions and unanswerable
-  questions) is held out: written blind in round 7 by writers who did not tune, never tuned or
-  fitted on, measured once after round 7's final method and shipped calibration were fixed. Its
-  gates sit about two questions under those figures, on its own index and on one index of every
-  corpus article (the series grown to 76 articles);
-- exam14 was written the same way earlier in round 7, measured once with round 7's first method
-  (Japanese questions judged as in the final one) and again with the final one;
-- exam12 and exam13 were held out in round 6 the same way and measured there; exam10 and exam11 in
-  round 5. All four were measured again with round 7's calibration (aggregates only, never tuned on);
+- exam17 (four invented articles in the series' layouts, with their questions and unanswerable
+  questions) is held out: written blind in round 8 by writers who did not tune, never tuned or
+  fitted on, measured with round 8's first version (the question map for every question) and again
+  with the final one (English questions only) and its shipped calibration. Its gates sit about two
+  questions under those figures, on its own index and on one index of every corpus article (the
+  series grown to 84 articles);
+- exam16 was written the same way at the start of round 8, measured once with round 7's method and
+  again with round 8's;
+- exam10 to exam15 were held out in rounds 5 to 7 the same way and measured there, and again with
+  round 8's method (aggregates only, never tuned on);
 - exam4 and exam6 to exam9 were held out in rounds 2 to 4 and measured then; in round 5 they were
-  retired to the tuning side (the shipped calibration is fitted on them). Their gates are now
-  regression gates.
+  retired to the tuning side (the shipped calibration, and since round 8 the question map, are
+  fitted on them). Their gates are now regression gates.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def test_dev_questions_find_their_answer_and_unanswerable_ones_are_declined(real
 
 
 # Each split on its own index (the shipped article + its four articles); floors in HELD_OUT_FLOORS below.
-HELD_OUT_SPLITS = ("exam15", "exam14", "exam13", "exam12", "exam10", "exam11", "exam4", "exam6", "exam7", "exam8",
-                   "exam9")
+HELD_OUT_SPLITS = ("exam17", "exam16", "exam15", "exam14", "exam13", "exam12", "exam10", "exam11", "exam4", "exam6",
+                   "exam7", "exam8", "exam9")
 
 
 @pytest.fixture(scope="module", params=HELD_OUT_SPLITS)
@@ -115,130 +116,154 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
     assert found >= 0.8 * len(questions), f"{found}/{len(questions)} found in the first five"
 
 
-# Figures on each split's own index with round 7's final method (docs/measurements.md, round 7; `python
-# scripts/compare_baseline.py --split exam15`, then `--split exam14` ... `--split exam9` one at a time).
-# exam15 is held out for this method (measured once); exam14 was measured once with round 7's first version
-# and again with this one; exam10-13 (held out in rounds 5 and 6) again, aggregates only; exam4, exam6-9 are
-# tuning side. Floors about two questions under, so that a real regression fails CI.
-# exam15: ja R@1 0.725, R@5 0.912, wrongly abstained 2/80, declined 17/28; en 0.550, 0.800, 1/40, 11/24.
-# exam14: ja R@1 0.800, R@5 0.963, wrongly abstained 1/80, declined 22/28; en 0.425, 0.850, 1/40, 12/24.
-# exam13: ja R@1 0.725, R@5 0.900, wrongly abstained 1/80, declined 19/28; en 0.600, 0.925, 2/40, 12/24.
-# exam12: ja R@1 0.725, R@5 0.938, wrongly abstained 4/80, declined 17/28; en 0.700, 1.000, 0/40, 9/24.
-# exam10: ja R@1 0.787, R@5 0.975, wrongly abstained 2/80, declined 24/28; en 0.625, 0.975, 1/40, 17/24.
-# exam11: ja R@1 0.725, R@5 0.950, wrongly abstained 3/80, declined 17/28; en 0.625, 0.950, 3/40, 10/24.
-# exam4: ja R@1 0.637, R@5 0.938, wrongly abstained 1/80, declined 24/24; en 0.450, 0.775, 3/40, 15/22.
-# exam6: ja R@1 0.625, R@5 0.887, wrongly abstained 0/80, declined 24/28; en 0.675, 0.925, 2/40, 12/24.
-# exam7: ja R@1 0.787, R@5 0.925, wrongly abstained 8/80, declined 22/28; en 0.550, 0.875, 3/40, 9/24.
-# exam8: ja R@1 0.713, R@5 0.950, wrongly abstained 4/80, declined 19/28; en 0.550, 0.925, 1/40, 16/24.
-# exam9: ja R@1 0.713, R@5 0.887, wrongly abstained 1/80, declined 24/28; en 0.500, 0.850, 2/40, 14/24.
+# Figures on each split's own index with round 8's method (the question map; docs/measurements.md, round 8;
+# `python scripts/compare_baseline.py --split exam17`, then `--split exam16` ... `--split exam9` one at a time).
+# exam17 is held out for this method (measured with round 8's first version, then this one); exam16 was
+# measured once with round 7's method and again with this one; exam10-15 (held out in rounds 5 to 7) again,
+# aggregates only; exam4, exam6-9 are tuning side (the map and the calibration are fitted on them). Floors
+# about two questions under, so that a real regression fails CI.
+# exam17: ja R@1 0.762, R@5 0.950, wrongly abstained 0/80, declined 21/28; en 0.650, 0.950, 5/40, 13/24.
+# exam16: ja R@1 0.613, R@5 0.887, wrongly abstained 0/80, declined 21/28; en 0.450, 0.900, 6/40, 15/24.
+# exam15: ja R@1 0.725, R@5 0.912, wrongly abstained 2/80, declined 17/28; en 0.575, 0.800, 3/40, 12/24.
+# exam14: ja R@1 0.800, R@5 0.963, wrongly abstained 1/80, declined 22/28; en 0.425, 0.825, 3/40, 12/24.
+# exam13: ja R@1 0.725, R@5 0.900, wrongly abstained 1/80, declined 19/28; en 0.625, 0.950, 1/40, 12/24.
+# exam12: ja R@1 0.725, R@5 0.938, wrongly abstained 4/80, declined 17/28; en 0.650, 0.950, 2/40, 10/24.
+# exam10: ja R@1 0.787, R@5 0.975, wrongly abstained 2/80, declined 24/28; en 0.775, 0.925, 1/40, 19/24.
+# exam11: ja R@1 0.725, R@5 0.950, wrongly abstained 3/80, declined 17/28; en 0.675, 0.975, 2/40, 12/24.
+# exam4: ja R@1 0.637, R@5 0.938, wrongly abstained 1/80, declined 24/24; en 0.850, 0.975, 0/40, 20/22.
+# exam6: ja R@1 0.625, R@5 0.887, wrongly abstained 0/80, declined 24/28; en 0.900, 0.950, 4/40, 15/24.
+# exam7: ja R@1 0.787, R@5 0.925, wrongly abstained 8/80, declined 22/28; en 0.950, 1.000, 3/40, 17/24.
+# exam8: ja R@1 0.713, R@5 0.950, wrongly abstained 4/80, declined 19/28; en 0.900, 1.000, 3/40, 19/24.
+# exam9: ja R@1 0.713, R@5 0.887, wrongly abstained 1/80, declined 24/28; en 0.900, 1.000, 3/40, 19/24.
 HELD_OUT_FLOORS = {
+    "exam17": {
+        "ja": {"r1": 0.73, "r5": 0.92, "wrongly_abstained": 0.025, "abstained": 0.67},
+        "en": {"r1": 0.6, "r5": 0.9, "wrongly_abstained": 0.175, "abstained": 0.45},
+    },
+    "exam16": {
+        "ja": {"r1": 0.58, "r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.67},
+        "en": {"r1": 0.4, "r5": 0.85, "wrongly_abstained": 0.2, "abstained": 0.54},
+    },
     "exam15": {
         "ja": {"r1": 0.7, "r5": 0.88, "wrongly_abstained": 0.05, "abstained": 0.53},
-        "en": {"r1": 0.5, "r5": 0.75, "wrongly_abstained": 0.075, "abstained": 0.37},
+        "en": {"r1": 0.52, "r5": 0.75, "wrongly_abstained": 0.125, "abstained": 0.41},
     },
     "exam14": {
         "ja": {"r1": 0.77, "r5": 0.93, "wrongly_abstained": 0.0375, "abstained": 0.71},
-        "en": {"r1": 0.37, "r5": 0.8, "wrongly_abstained": 0.075, "abstained": 0.41},
+        "en": {"r1": 0.37, "r5": 0.77, "wrongly_abstained": 0.125, "abstained": 0.41},
     },
     "exam13": {
         "ja": {"r1": 0.7, "r5": 0.87, "wrongly_abstained": 0.0375, "abstained": 0.6},
-        "en": {"r1": 0.55, "r5": 0.87, "wrongly_abstained": 0.1, "abstained": 0.41},
+        "en": {"r1": 0.57, "r5": 0.9, "wrongly_abstained": 0.075, "abstained": 0.41},
     },
     "exam12": {
         "ja": {"r1": 0.7, "r5": 0.91, "wrongly_abstained": 0.075, "abstained": 0.53},
-        "en": {"r1": 0.65, "r5": 0.95, "wrongly_abstained": 0.05, "abstained": 0.29},
+        "en": {"r1": 0.6, "r5": 0.9, "wrongly_abstained": 0.1, "abstained": 0.33},
     },
     "exam10": {
         "ja": {"r1": 0.76, "r5": 0.95, "wrongly_abstained": 0.05, "abstained": 0.78},
-        "en": {"r1": 0.57, "r5": 0.92, "wrongly_abstained": 0.075, "abstained": 0.62},
+        "en": {"r1": 0.72, "r5": 0.87, "wrongly_abstained": 0.075, "abstained": 0.7},
     },
     "exam11": {
         "ja": {"r1": 0.7, "r5": 0.92, "wrongly_abstained": 0.0625, "abstained": 0.53},
-        "en": {"r1": 0.57, "r5": 0.9, "wrongly_abstained": 0.125, "abstained": 0.33},
+        "en": {"r1": 0.62, "r5": 0.92, "wrongly_abstained": 0.1, "abstained": 0.41},
     },
     "exam4": {
         "ja": {"r1": 0.61, "r5": 0.91, "wrongly_abstained": 0.0375, "abstained": 0.91},
-        "en": {"r1": 0.4, "r5": 0.72, "wrongly_abstained": 0.125, "abstained": 0.59},
+        "en": {"r1": 0.8, "r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.81},
     },
     "exam6": {
         "ja": {"r1": 0.6, "r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.78},
-        "en": {"r1": 0.62, "r5": 0.87, "wrongly_abstained": 0.1, "abstained": 0.41},
+        "en": {"r1": 0.85, "r5": 0.9, "wrongly_abstained": 0.15, "abstained": 0.54},
     },
     "exam7": {
         "ja": {"r1": 0.76, "r5": 0.9, "wrongly_abstained": 0.125, "abstained": 0.71},
-        "en": {"r1": 0.5, "r5": 0.82, "wrongly_abstained": 0.125, "abstained": 0.29},
+        "en": {"r1": 0.9, "r5": 0.95, "wrongly_abstained": 0.125, "abstained": 0.62},
     },
     "exam8": {
         "ja": {"r1": 0.68, "r5": 0.92, "wrongly_abstained": 0.075, "abstained": 0.6},
-        "en": {"r1": 0.5, "r5": 0.87, "wrongly_abstained": 0.075, "abstained": 0.58},
+        "en": {"r1": 0.85, "r5": 0.95, "wrongly_abstained": 0.125, "abstained": 0.7},
     },
     "exam9": {
         "ja": {"r1": 0.68, "r5": 0.86, "wrongly_abstained": 0.0375, "abstained": 0.78},
-        "en": {"r1": 0.45, "r5": 0.8, "wrongly_abstained": 0.1, "abstained": 0.5},
+        "en": {"r1": 0.85, "r5": 0.95, "wrongly_abstained": 0.125, "abstained": 0.7},
     },
 }
 
 
-# Asked on one index of the shipped article and all 75 corpus articles, with round 7's final method
-# (docs/measurements.md, round 7; `python scripts/compare_baseline.py --together --ask exam15`, then
-# `--together --index DIR --ask exam14` (and exam13, exam12, exam10, exam11, `--ask exam6 --ask exam7 --ask exam8
+# Asked on one index of the shipped article and all 83 corpus articles, with round 8's method
+# (docs/measurements.md, round 8; `python scripts/compare_baseline.py --together --ask exam17`, then
+# `--together --index DIR --ask exam16` (and exam15 ... exam11, `--ask exam6 --ask exam7 --ask exam8
 # --ask exam9`); the same figures as evaluate()). Floors about two questions under (one where only two are declined).
-# exam15: ja R@5 0.887 (71/80), wrongly abstained 0/80, declined 13/28;
-#   en R@5 0.700 (28/40), wrongly abstained 0/40, declined 3/24.
-# exam14: ja R@5 0.950 (76/80), wrongly abstained 0/80, declined 19/28;
-#   en R@5 0.700 (28/40), wrongly abstained 0/40, declined 5/24.
-# exam13: ja R@5 0.825 (66/80), wrongly abstained 0/80, declined 12/28;
-#   en R@5 0.800 (32/40), wrongly abstained 2/40, declined 8/24.
-# exam12: ja R@5 0.925 (74/80), wrongly abstained 1/80, declined 12/28;
-#   en R@5 0.900 (36/40), wrongly abstained 0/40, declined 4/24.
-# exam10: ja R@5 0.950 (76/80), wrongly abstained 2/80, declined 17/28;
-#   en R@5 0.750 (30/40), wrongly abstained 0/40, declined 6/24.
-# exam11: ja R@5 0.925 (74/80), wrongly abstained 1/80, declined 16/28;
-#   en R@5 0.600 (24/40), wrongly abstained 2/40, declined 2/24.
-# exam6-9: ja R@5 0.844 (270/320), wrongly abstained 5/320, declined 51/112;
-#   en R@5 0.731 (117/160), wrongly abstained 6/160, declined 20/96.
-SERIES_GROUPS = {"exam15": ("exam15",), "exam14": ("exam14",), "exam13": ("exam13",), "exam12": ("exam12",),
-                 "exam10": ("exam10",), "exam11": ("exam11",), "exam6-9": ("exam6", "exam7", "exam8", "exam9")}
+# exam17: ja R@5 0.938 (75/80), wrongly abstained 2/80, declined 16/28;
+#   en R@5 0.775 (31/40), wrongly abstained 0/40, declined 5/24.
+# exam16: ja R@5 0.787 (63/80), wrongly abstained 0/80, declined 13/28;
+#   en R@5 0.550 (22/40), wrongly abstained 0/40, declined 2/24.
+# exam15: ja R@5 0.887 (71/80), wrongly abstained 0/80, declined 12/28;
+#   en R@5 0.775 (31/40), wrongly abstained 1/40, declined 4/24.
+# exam14: ja R@5 0.950 (76/80), wrongly abstained 0/80, declined 17/28;
+#   en R@5 0.675 (27/40), wrongly abstained 0/40, declined 2/24.
+# exam13: ja R@5 0.812 (65/80), wrongly abstained 0/80, declined 14/28;
+#   en R@5 0.875 (35/40), wrongly abstained 1/40, declined 7/24.
+# exam12: ja R@5 0.925 (74/80), wrongly abstained 1/80, declined 11/28;
+#   en R@5 0.825 (33/40), wrongly abstained 0/40, declined 2/24.
+# exam10: ja R@5 0.950 (76/80), wrongly abstained 2/80, declined 15/28;
+#   en R@5 0.900 (36/40), wrongly abstained 0/40, declined 8/24.
+# exam11: ja R@5 0.900 (72/80), wrongly abstained 1/80, declined 16/28;
+#   en R@5 0.800 (32/40), wrongly abstained 2/40, declined 1/24.
+# exam6-9: ja R@5 0.838 (268/320), wrongly abstained 6/320, declined 50/112;
+#   en R@5 0.944 (151/160), wrongly abstained 4/160, declined 12/96.
+SERIES_GROUPS = {"exam17": ("exam17",), "exam16": ("exam16",), "exam15": ("exam15",), "exam14": ("exam14",),
+                 "exam13": ("exam13",), "exam12": ("exam12",), "exam10": ("exam10",), "exam11": ("exam11",),
+                 "exam6-9": ("exam6", "exam7", "exam8", "exam9")}
 SERIES_FLOORS = {
+    "exam17": {
+        "ja": {"r5": 0.91, "wrongly_abstained": 0.05, "abstained": 0.5},
+        "en": {"r5": 0.72, "wrongly_abstained": 0.05, "abstained": 0.12},
+    },
+    "exam16": {
+        "ja": {"r5": 0.76, "wrongly_abstained": 0.025, "abstained": 0.39},
+        "en": {"r5": 0.5, "wrongly_abstained": 0.05, "abstained": 0.04},
+    },
     "exam15": {
-        "ja": {"r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.39},
-        "en": {"r5": 0.65, "wrongly_abstained": 0.05, "abstained": 0.04},
+        "ja": {"r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.35},
+        "en": {"r5": 0.72, "wrongly_abstained": 0.075, "abstained": 0.08},
     },
     "exam14": {
-        "ja": {"r5": 0.92, "wrongly_abstained": 0.025, "abstained": 0.6},
-        "en": {"r5": 0.65, "wrongly_abstained": 0.05, "abstained": 0.12},
+        "ja": {"r5": 0.92, "wrongly_abstained": 0.025, "abstained": 0.53},
+        "en": {"r5": 0.62, "wrongly_abstained": 0.05, "abstained": 0.04},
     },
     "exam13": {
-        "ja": {"r5": 0.8, "wrongly_abstained": 0.025, "abstained": 0.35},
-        "en": {"r5": 0.75, "wrongly_abstained": 0.1, "abstained": 0.25},
+        "ja": {"r5": 0.78, "wrongly_abstained": 0.025, "abstained": 0.42},
+        "en": {"r5": 0.82, "wrongly_abstained": 0.075, "abstained": 0.2},
     },
     "exam12": {
-        "ja": {"r5": 0.9, "wrongly_abstained": 0.0375, "abstained": 0.35},
-        "en": {"r5": 0.85, "wrongly_abstained": 0.05, "abstained": 0.08},
+        "ja": {"r5": 0.9, "wrongly_abstained": 0.0375, "abstained": 0.32},
+        "en": {"r5": 0.77, "wrongly_abstained": 0.05, "abstained": 0.04},
     },
     "exam10": {
-        "ja": {"r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.53},
-        "en": {"r5": 0.7, "wrongly_abstained": 0.05, "abstained": 0.16},
+        "ja": {"r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.46},
+        "en": {"r5": 0.85, "wrongly_abstained": 0.05, "abstained": 0.25},
     },
     "exam11": {
-        "ja": {"r5": 0.9, "wrongly_abstained": 0.0375, "abstained": 0.5},
-        "en": {"r5": 0.55, "wrongly_abstained": 0.1, "abstained": 0.04},
+        "ja": {"r5": 0.87, "wrongly_abstained": 0.0375, "abstained": 0.5},
+        "en": {"r5": 0.75, "wrongly_abstained": 0.1, "abstained": 0.0},
     },
     "exam6-9": {
-        "ja": {"r5": 0.83, "wrongly_abstained": 0.021875, "abstained": 0.43},
-        "en": {"r5": 0.71, "wrongly_abstained": 0.05, "abstained": 0.18},
+        "ja": {"r5": 0.83, "wrongly_abstained": 0.025, "abstained": 0.42},
+        "en": {"r5": 0.93, "wrongly_abstained": 0.0375, "abstained": 0.1},
     },
 }
 
 
 # Held-out splits written for the next method change: kept out of the series until they are measured with it
 # (the floors above were measured without them; tests/data/corpus/README.md).
-NOT_YET_MEASURED: tuple[str, ...] = ("exam16", "exam17")
+NOT_YET_MEASURED: tuple[str, ...] = ()
 
 
 @pytest.fixture(scope="module")
 def whole_series(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    """The shipped article and every corpus article in one index (76): the series after many interviews."""
+    """The shipped article and every corpus article in one index (84): the series after many interviews."""
     seeds = tmp_path_factory.mktemp("series-seeds")
     for path in [*SEEDS.iterdir(), *CORPUS.glob("*/*.txt"), *CORPUS.glob("*/*.json")]:
         if path.parent.name not in NOT_YET_MEASURED:
