@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import HashingEmbedder, Retriever, load_seeds
+from retrieval.index.store import CALIBRATION, MANIFEST
 from retrieval.ingest.articles import Article, load_article
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may download at run time
@@ -69,6 +72,18 @@ def real_retriever(real_index: Path) -> Retriever:
 def seed_article() -> Article:
     """The shipped article parsed, with its metadata sidecar."""
     return load_article(ARTICLE)
+
+
+def edit_stored_calibration(index_dir: Path, edit: Callable[[dict], None]) -> None:
+    """Change the current generation's stored calibration as an older version might have written it,
+    keeping the manifest's checksum consistent (so only the calibration's content is at issue)."""
+    folder = Retriever.load(index_dir).data.path
+    stored = json.loads((folder / CALIBRATION).read_text(encoding="utf-8"))
+    edit(stored)
+    (folder / CALIBRATION).write_text(json.dumps(stored), encoding="utf-8")
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest["checksums"][CALIBRATION] = hashlib.sha256((folder / CALIBRATION).read_bytes()).hexdigest()
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
 
 @pytest.fixture()

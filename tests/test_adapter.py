@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import edit_stored_calibration
 
 from retrieval import Retriever
 from retrieval.index.adapter import Example, QueryAdapter, adapter_for, fit_adapter
 from retrieval.index.calibration import default_for
-from retrieval.index.store import CALIBRATION, MANIFEST
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -68,13 +66,7 @@ def test_a_fitted_map_brings_answers_to_the_first_place_on_questions_it_was_not_
 
 def test_a_calibration_fitted_under_another_map_is_not_used(fresh_index: Path,
                                                              caplog: pytest.LogCaptureFixture) -> None:
-    folder = Retriever.load(fresh_index).data.path
-    stored = json.loads((folder / CALIBRATION).read_text(encoding="utf-8"))
-    stored["query_adapter"], stored["bias"] = "0123456789abcdef", 99.0
-    (folder / CALIBRATION).write_text(json.dumps(stored), encoding="utf-8")
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    manifest["checksums"][CALIBRATION] = hashlib.sha256((folder / CALIBRATION).read_bytes()).hexdigest()
-    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    edit_stored_calibration(fresh_index, lambda stored: stored.update(query_adapter="0123456789abcdef", bias=99.0))
 
     with caplog.at_level(logging.WARNING):
         retriever = Retriever.load(fresh_index)

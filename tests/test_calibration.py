@@ -3,13 +3,13 @@ on questions about the indexed articles and stored with the index generation, ne
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import edit_stored_calibration
 
 from retrieval import HashingEmbedder, Retriever, load_seeds
 from retrieval.errors import IndexStoreError
@@ -22,7 +22,7 @@ from retrieval.index.calibration import (
     default_for,
     growth_allowance,
 )
-from retrieval.index.store import CALIBRATION, MANIFEST
+from retrieval.index.store import MANIFEST
 from retrieval.search import evaluate
 from retrieval.search.evaluate import first_hits, fit_calibration, load_questions
 from retrieval.search.ranking import english_share
@@ -64,14 +64,11 @@ def test_a_new_build_starts_from_the_shipped_default(fresh_index: Path) -> None:
 
 def test_an_index_calibrated_before_an_upgrade_still_answers_and_can_be_refitted(
         fresh_index: Path, run_cli, caplog: pytest.LogCaptureFixture) -> None:
-    # A calibration stored by a version with one signal fewer (its manifest checksum kept consistent).
-    folder = Retriever.load(fresh_index).data.path
-    stored = json.loads((folder / CALIBRATION).read_text(encoding="utf-8"))
-    stored["features"], stored["weights"] = stored["features"][:-1], stored["weights"][:-1]
-    (folder / CALIBRATION).write_text(json.dumps(stored), encoding="utf-8")
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    manifest["checksums"][CALIBRATION] = hashlib.sha256((folder / CALIBRATION).read_bytes()).hexdigest()
-    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    # A calibration stored by a version with one signal fewer.
+    def one_signal_fewer(stored: dict) -> None:
+        stored["features"], stored["weights"] = stored["features"][:-1], stored["weights"][:-1]
+
+    edit_stored_calibration(fresh_index, one_signal_fewer)
 
     with caplog.at_level(logging.WARNING):
         retriever = Retriever.load(fresh_index)
