@@ -70,7 +70,7 @@ def compare(splits: list[str], work: Path, ask: list[str] | None = None, index: 
         result = retriever.search(row["q"], k=10)
         ranks["pipeline"].setdefault(lang, []).append(rank_of([h.text for h in result.hits], row["gold"]))
         abstained_wrongly.setdefault(lang, []).append(not result.answered)
-        query = embedder.embed_queries([row["q"]])[0]
+        query = embedder.embed_queries([row["q"]])[0] if baseline_vectors else None
         for name, vectors in baseline_vectors.items():
             order = np.argsort(-(vectors @ query), kind="stable")
             ranks[name].setdefault(lang, []).append(rank_of([exchanges[i].text for i in order], row["gold"]))

@@ -30,7 +30,7 @@ from retrieval import Retriever
 from retrieval.index.adapter import ADAPTERS_FILE, Example, QueryAdapter, fit_adapter, save_adapters
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import evaluate
-from retrieval.search.ranking import is_about_article
+from retrieval.search.ranking import WHOLE_WEIGHT, is_about_article
 
 CANDIDATES = 60  # of each question's candidates, the nearest this many (the answer is rarely further)
 
@@ -95,7 +95,7 @@ def main() -> None:
         series = index("series", SEED_FILES + split_files(*SPLITS))
         rows: dict[str, list] = {"no map": [], "map fitted on the other splits": []}
         for left in SPLITS:
-            fold = QueryAdapter(fit_adapter([e for s in SPLITS if s != left for e in data[s]]))
+            fold = QueryAdapter(fit_adapter([e for s in SPLITS if s != left for e in data[s]], WHOLE_WEIGHT))
             for name, adapter in (("no map", QueryAdapter()), ("map fitted on the other splits", fold)):
                 for retriever in (own[left], series):  # every question moved (search() moves English ones only)
                     retriever.embed_question = moved(retriever, adapter)
@@ -108,7 +108,7 @@ def main() -> None:
                 judged = [p[at] for p in parts]
                 print(f"| {where} | {name} | {pooled(judged, 'ja')} | {pooled(judged, 'en')} |")
     if not args.no_write:
-        matrix = fit_adapter([e for s in SPLITS for e in data[s]])
+        matrix = fit_adapter([e for s in SPLITS for e in data[s]], WHOLE_WEIGHT)
         save_adapters({embedder.name: matrix})
         print(f"written to {ADAPTERS_FILE} (for {embedder.name}); now refit the default calibration")
 

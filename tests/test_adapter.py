@@ -60,7 +60,7 @@ def test_a_fitted_map_brings_answers_to_the_first_place_on_questions_it_was_not_
     rng = np.random.default_rng(2)
     shift = rng.normal(size=(16, 16)) * 0.6
     train, held = synthetic(rng, shift, 200), synthetic(rng, shift, 100)
-    adapter = QueryAdapter(fit_adapter(train, steps=150))
+    adapter = QueryAdapter(fit_adapter(train, whole_weight=0.6, steps=150))
     assert first_place(adapter, held) > first_place(QueryAdapter(), held) + 0.3
 
 

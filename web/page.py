@@ -230,7 +230,7 @@ def build_page(ctx: Context) -> gr.Blocks:
             question = gr.Textbox(elem_id="question", show_label=False, scale=5, max_length=MAX_QUESTION_CHARS,
                                   placeholder="例: DX推進リーダーって何をする人?", autofocus=True, max_lines=4)
             ask = gr.Button("質問する", elem_id="ask", variant="primary", scale=1, min_width=90)
-        articles = gr.Markdown(articles_html(ctx.retriever), elem_id="article-list", latex_delimiters=[])
+        articles = gr.Markdown(articles_html(ctx.retriever), latex_delimiters=[])
 
         def load_fn(history: list, current: dict, request: gr.Request) -> tuple[gr.Chatbot, dict, str]:
             """On page load: the article list and example questions as the index has them now (an

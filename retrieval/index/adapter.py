@@ -29,7 +29,6 @@ STEPS = 30
 LEARNING_RATE = 1e-3
 TEMPERATURE = 50.0  # cosines of one question's candidates lie close together; the softmax needs them spread
 PENALTY = 0.01  # L2 on the map: it stays a small move from the bundled model's own vectors
-WHOLE_WEIGHT = 0.6  # as ranking.WHOLE_WEIGHT: the whole exchange, and the best of the other views
 
 
 @dataclass(frozen=True)
@@ -81,17 +80,20 @@ class Example:
     answer: int
 
 
-def _targets(u: np.ndarray, example: Example) -> np.ndarray:
+def _targets(u: np.ndarray, example: Example, whole_weight: float) -> np.ndarray:
     """Per candidate, the vector its dense score is the product with (the best other view under ``u``)."""
     rows = []
     for views in example.views:
         others = views[1:] if len(views) > 1 else views[:1]
-        rows.append(WHOLE_WEIGHT * views[0] + (1 - WHOLE_WEIGHT) * others[int(np.argmax(others @ u))])
+        rows.append(whole_weight * views[0] + (1 - whole_weight) * others[int(np.argmax(others @ u))])
     return np.stack(rows)
 
 
-def fit_adapter(examples: Sequence[Example], steps: int = STEPS) -> np.ndarray:
-    """The map ``A`` that raises each question's answer among its candidates (softmax loss, Adam)."""
+def fit_adapter(examples: Sequence[Example], whole_weight: float, steps: int = STEPS) -> np.ndarray:
+    """The map ``A`` that raises each question's answer among its candidates (softmax loss, Adam).
+
+    ``whole_weight``: the ranking's share of the whole exchange in a candidate's dense score (the rest
+    is its best other view), ``ranking.WHOLE_WEIGHT`` for the shipped map."""
     dim = examples[0].query.shape[0]
     matrix, first, second = np.zeros((dim, dim)), np.zeros((dim, dim)), np.zeros((dim, dim))
     examples = [Example(e.query.astype(np.float64), [v.astype(np.float64) for v in e.views], e.answer)
@@ -103,7 +105,7 @@ def fit_adapter(examples: Sequence[Example], steps: int = STEPS) -> np.ndarray:
             moved = q + matrix @ q
             norm = np.linalg.norm(moved)
             u = moved / norm
-            targets = _targets(u, example)
+            targets = _targets(u, example, whole_weight)
             logits = TEMPERATURE * (targets @ u)
             p = np.exp(logits - logits.max())
             p /= p.sum()
