@@ -136,7 +136,8 @@ def test_post_refuses_bad_input_with_a_json_error(client: TestClient, body: obje
 @pytest.mark.parametrize("question", ["😀🎉", "¢", " ?!。 "])
 def test_a_question_with_no_words_is_answered_as_not_found(client: TestClient, question: str) -> None:
     """Schema-valid (a non-blank string), so not a refusal: the articles just do not answer it."""
-    expected = {"asked": question.strip(), "query": question.strip(), "answered": False, "hits": [], "read_as": ""}
+    expected = {"asked": question.strip(), "query": question.strip(), "answered": False, "hits": [], "read_as": "",
+                "suggestions": []}
     assert client.get("/api/ask", params={"q": question}).json() == expected
     response = client.post("/api/ask", json={"q": question})
     assert response.status_code == 200 and response.json() == expected
@@ -342,3 +343,11 @@ def test_a_bad_rate_limit_is_rejected_and_the_admin_token_is_never_shown() -> No
         app.settings_from(["--rate-limit", "lots"], env={})
     settings = app.settings_from([], env={"APP_ADMIN_TOKEN": TOKEN})
     assert settings.admin_token == TOKEN and TOKEN not in repr(settings)
+
+
+def test_a_question_not_answered_gets_nearby_questions_the_articles_answer(client: TestClient) -> None:
+    near = client.get("/api/ask", params={"q": "デジタルの担当者は何人いるの"}).json()  # near, not sure (fake model)
+    assert near["answered"] is False and near["suggestions"]
+    for offered in near["suggestions"]:
+        assert client.get("/api/ask", params={"q": offered, "k": 1}).json()["answered"] is True
+    assert client.get("/api/ask", params={"q": LEADER}).json()["suggestions"] == []

@@ -27,6 +27,8 @@ from web.page import Context, chosen_question, new_state, on_ask, on_vote, respo
 NOT_FOUND = "記事の中には、この質問に答えている箇所が見つかりませんでした。"
 LEADER = "DX推進リーダーって何をする人？"
 UNANSWERABLE = "住民票の写しはコンビニで取れますか"
+NEAR_NOTHING = "火星の天気は？"  # fake embedder: close to no passage
+NEAR_MISS = "デジタルの担当者は何人いるの"  # fake embedder: near some exchanges, not answered
 
 
 @pytest.fixture()
@@ -85,7 +87,7 @@ def test_up_to_three_related_answers_are_collapsed(ctx: Context) -> None:
 
 
 def test_unanswerable_question_says_so_and_offers_questions_the_articles_answer(ctx: Context) -> None:
-    turn = respond(ctx, UNANSWERABLE)
+    turn = respond(ctx, NEAR_NOTHING)
     assert NOT_FOUND in turn.html
     assert "<blockquote" not in turn.html  # never an unrelated quote
     assert re.findall(r"<li>(.*?)</li>", turn.html) == list(ctx.examples)
@@ -93,7 +95,7 @@ def test_unanswerable_question_says_so_and_offers_questions_the_articles_answer(
 
 
 def test_an_unanswered_reply_offers_the_example_questions_as_options_to_click(ctx: Context) -> None:
-    history, _, _ = on_ask(ctx, UNANSWERABLE, [], new_state())
+    history, _, _ = on_ask(ctx, NEAR_NOTHING, [], new_state())
     assert NOT_FOUND in history[-1]["content"]
     assert history[-1]["options"] == [{"value": q} for q in ctx.examples]
     assert "<li>" not in history[-1]["content"]  # the buttons, not a second list of the same questions
@@ -103,7 +105,7 @@ def test_an_unanswered_reply_offers_the_example_questions_as_options_to_click(ct
 
 
 def test_a_clicked_option_is_asked_like_a_typed_question(ctx: Context) -> None:
-    history, _, state = on_ask(ctx, UNANSWERABLE, [], new_state())
+    history, _, state = on_ask(ctx, NEAR_NOTHING, [], new_state())
     click = gr.SelectData(None, {"index": 1, "value": history[-1]["options"][1]["value"]})
     chosen = chosen_question(click)
     assert chosen == ctx.examples[1]
@@ -113,6 +115,20 @@ def test_a_clicked_option_is_asked_like_a_typed_question(ctx: Context) -> None:
     assert state["replies"]["3"]["ids"]
     assert chosen_question(gr.SelectData(None, {"index": 0, "value": {"text": LEADER}})) == LEADER  # start screen
     assert chosen_question(gr.SelectData(None, {"index": 0, "value": ["<b>"]})) == ""
+
+
+def test_a_near_miss_offers_the_nearby_questions_the_articles_answer_instead_of_the_examples(ctx: Context) -> None:
+    history, _, state = on_ask(ctx, NEAR_MISS, [], new_state())
+    reply = history[-1]
+    offered = [option["value"] for option in reply["options"]]
+    assert NOT_FOUND in reply["content"] and "<blockquote" not in reply["content"]
+    assert "近い内容で、記事が答えている質問:" in reply["content"]
+    assert "記事が答えている質問の例" not in reply["content"]
+    assert offered and offered != list(ctx.examples)
+    history, _, _ = on_ask(ctx, offered[0], history, state)  # a click on one shows its answer
+    assert "<blockquote" in history[-1]["content"]
+    listed = respond(ctx, NEAR_MISS)  # the /chat API lists them in the card instead
+    assert re.findall(r"<li>(.*?)</li>", listed.html) == offered
 
 
 def test_html_in_an_offered_question_is_text_in_the_card_and_in_the_option(fake_retriever: Retriever,

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from retrieval import MAX_QUESTION_CHARS, QueryError, Retriever
-from retrieval.readers.conversation import answer, example_questions, in_context, is_follow_up
+from retrieval.readers.conversation import (
+    NEARBY_MAX_CHARS,
+    answer,
+    example_questions,
+    in_context,
+    is_follow_up,
+    plain_question,
+)
 
 FOLLOWUPS = Path(__file__).resolve().parent / "data" / "followups.jsonl"
 
@@ -68,3 +75,40 @@ def test_context_helps_follow_ups_with_the_real_model(real_retriever: Retriever)
     context = [reciprocal_rank(r["q"], r["gold"], r["previous"]) for r in rows]
     assert all(rr >= 1 / 3 for rr in context), context
     assert sum(context) >= sum(alone) + 1.5, (alone, context)
+
+
+# With the fake embedder: near the article's exchanges but not a confident match (not answered).
+NEAR_MISS = "デジタルの担当者は何人いるの"
+NEAR_NOTHING = "火星の天気は？"
+
+
+def test_a_question_turned_away_near_the_articles_is_offered_questions_that_find_their_answer(
+        fake_retriever: Retriever) -> None:
+    found = answer(fake_retriever, NEAR_MISS)
+    assert not found.answered and 1 <= len(found.suggestions) <= 3
+    assert len(set(found.suggestions)) == len(found.suggestions)
+    for offered in found.suggestions:  # each, asked, is answered by the passage it is the question of
+        asked = answer(fake_retriever, offered, k=1)
+        assert asked.answered and plain_question(asked.hits[0].question, NEARBY_MAX_CHARS) == offered
+    assert found.to_dict()["suggestions"] == list(found.suggestions)
+
+
+def test_nothing_nearby_is_offered_for_an_answered_question_or_one_near_nothing(fake_retriever: Retriever) -> None:
+    assert answer(fake_retriever, "DX推進リーダーって何をする人?").suggestions == ()
+    far = answer(fake_retriever, NEAR_NOTHING)
+    assert not far.answered and far.suggestions == ()  # the page then offers its usual examples
+
+
+def test_the_number_of_hits_asked_for_is_kept_when_nearby_questions_are_looked_for(fake_retriever: Retriever) -> None:
+    for k in (1, 2, 4, 7):
+        assert len(answer(fake_retriever, NEAR_MISS, k=k).hits) == k
+
+
+@pytest.mark.slow
+def test_a_reader_turned_away_in_other_words_can_click_through_to_the_answer(real_retriever: Retriever) -> None:
+    """Tuning side (seed_exam): asked in a reader's words, the bundled model is not sure enough to
+    answer, but the question of the passage about RPA is offered, and asking it shows that passage."""
+    found = answer(real_retriever, "毎日同じような事務作業の繰り返しって、機械に任せたりしてないの？")
+    assert not found.answered
+    shown = [answer(real_retriever, offered, k=1) for offered in found.suggestions]
+    assert any(reply.answered and "RPA" in reply.hits[0].text for reply in shown)

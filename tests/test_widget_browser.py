@@ -188,8 +188,9 @@ def test_widget_says_so_when_the_articles_do_not_answer_and_shows_questions_as_t
     page = context.new_page()
     page.goto(f"{sites['allowed'][0]}/widget.html")
     panel = open_widget(page)
-    reply = ask(panel, "住民票の写しはコンビニで取れますか")
+    reply = ask(panel, "火星の天気は？")  # near nothing (fake model): the usual example questions
     assert reply.inner_text().startswith(NOT_FOUND) and reply.locator("blockquote").count() == 0
+    assert "記事が答えている質問の例:" in reply.inner_text()
     offered = reply.locator("button.suggestion")
     assert offered.count() == 3 and offered.locator("*").count() == 0
     chosen = offered.nth(0).inner_text()
@@ -206,6 +207,22 @@ def test_widget_says_so_when_the_articles_do_not_answer_and_shows_questions_as_t
     assert page.evaluate("window.pwned") is None
     page.keyboard.press("Escape")
     assert panel.is_hidden()
+
+
+def test_widget_offers_the_questions_near_one_it_turns_away_and_a_click_answers(
+        context: object, sites: dict, app_url: str) -> None:
+    page = context.new_page()
+    page.goto(f"{sites['allowed'][0]}/widget.html")
+    panel = open_widget(page)
+    reply = ask(panel, "デジタルの担当者は何人いるの")  # near some exchanges, not answered (fake model)
+    assert reply.inner_text().startswith(NOT_FOUND) and "近い内容で、記事が答えている質問:" in reply.inner_text()
+    offered = reply.locator("button.suggestion")
+    assert 1 <= offered.count() <= 3
+    welcome = [panel.locator(".welcome button.suggestion").nth(i).inner_text() for i in range(3)]
+    assert [offered.nth(i).inner_text() for i in range(offered.count())] != welcome[: offered.count()]
+    offered.nth(0).click()
+    panel.locator(".card").nth(1).wait_for()
+    assert panel.locator(".card").last.locator("blockquote").count() >= 1
 
 
 def test_a_site_not_on_the_allow_list_gets_no_cors_permission(context: object, sites: dict, app_url: str) -> None:

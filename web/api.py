@@ -74,6 +74,8 @@ class AskResponse(BaseModel):
     answered: bool = Field(description="false: the articles contain no answer (the hits are only the nearest)")
     hits: list[HitOut]
     read_as: str = Field(description='what a follow-up was taken to be about (e.g. "DX推進リーダー"); "" if none')
+    suggestions: list[str] = Field(description="when not answered: questions near this one that the articles do "
+                                               "answer (each finds its passage first), to offer instead; else []")
 
 
 class AskRequest(BaseModel):
@@ -259,7 +261,8 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
                 except QueryError as bad_k:
                     return problem(400, bad_k.code, str(bad_k))
                 asked = q.strip()
-                return JSONResponse({"asked": asked, "query": asked, "answered": False, "hits": [], "read_as": ""})
+                return JSONResponse({"asked": asked, "query": asked, "answered": False, "hits": [], "read_as": "",
+                                     "suggestions": []})
             return problem(400, error.code, str(error))
         except Exception:  # the details go to the server log only
             log.exception("/api/ask failed")

@@ -29,7 +29,8 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "related": "関連する回答", "narration": "記事本文", "published": "{year}年{month}月{day}日",
         "read_as": "『{topic}』についての質問として検索しました",
         "not_found": "記事の中には、この質問に答えている箇所が見つかりませんでした。",
-        "try": "記事が答えている質問の例:", "examples": "たとえば、こんなことを聞けます:",
+        "try": "記事が答えている質問の例:", "nearby": "近い内容で、記事が答えている質問:",
+        "examples": "たとえば、こんなことを聞けます:",
         "open": "DXについて質問する", "title": TITLE, "close": "閉じる", "intro": INTRO, "label": "質問",
         "placeholder": "例: DX推進リーダーって何をする人?", "send": "質問する", "searching": "検索しています…",
         "rate_limited": "短い時間に質問が続きました。少し待ってからもう一度お試しください。",
@@ -45,7 +46,8 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "low": "low", "related": "Related answers", "narration": "Article text", "published": "{year}-{month}-{day}",
         "read_as": 'Searched as a question about "{topic}"',
         "not_found": "The articles do not contain an answer to this question.",
-        "try": "Questions the articles do answer:", "examples": "For example, you can ask:",
+        "try": "Questions the articles do answer:", "nearby": "Nearby questions the articles do answer:",
+        "examples": "For example, you can ask:",
         "open": "Ask about DX", "title": TITLE, "close": "Close", "intro": INTRO, "label": "Question",
         "placeholder": "e.g. What does a DX leader do?", "send": "Ask", "searching": "Searching…",
         "rate_limited": "Too many questions in a short time. Please wait a moment and try again.",
@@ -98,18 +100,29 @@ def _quote(answer_: Answer, number: int, words: Mapping[str, str]) -> str:
     return "".join(parts)
 
 
+def offered_questions(answer_: Answer, examples: Sequence[str]) -> tuple[str, ...]:
+    """What a "not found" reply offers: the questions near this one that the articles answer
+    (``answer_.suggestions``), else ``examples``; nothing when the articles answer."""
+    if answer_.answered and answer_.hits:
+        return ()
+    return answer_.suggestions or tuple(examples)
+
+
 def render_answer(answer_: Answer, examples: Sequence[str], listed: bool = True) -> str:
     """The reply card (HTML, one line): the best quote, or a plain "not in the articles".
 
-    When not answered the card lists ``examples`` (``listed``); the page offers them as buttons
-    instead, so that the reader does not see the same questions twice.
+    When not answered the card introduces the questions it offers (:func:`offered_questions`) and
+    lists them (``listed``); the page offers them as buttons instead, so that the reader does not see
+    the same questions twice.
     """
     words = LABELS["en" if answer_.english else "ja"]
     read_as = (f'<p class="read-as">{escape(words["read_as"].format(topic=answer_.read_as))}</p>'
                if answer_.read_as else "")
     if not answer_.answered or not answer_.hits:
-        items = "".join(f"<li>{escape(q)}</li>" for q in examples)
-        offered = f'<p>{words["try"]}</p><ul>{items}</ul>' if listed and items else ""
+        questions = offered_questions(answer_, examples)
+        items = "".join(f"<li>{escape(q)}</li>" for q in questions) if listed else ""
+        label = words["nearby" if answer_.suggestions else "try"]
+        offered = f'<p class="offered">{label}</p>' + (f"<ul>{items}</ul>" if items else "") if questions else ""
         return f'<div class="card not-found">{read_as}<p><b>{words["not_found"]}</b></p>{offered}</div>'
     more = [i for i, hit in enumerate(answer_.hits[: RELATED + 1]) if i > 0 and hit.score >= RELATED_MIN_SCORE]
     related = "".join(f'<div class="related-answer">{_quote(answer_, i, words)}</div>' for i in more)

@@ -29,7 +29,16 @@ from retrieval import (
     is_english,
 )
 
-from .cards import INTRO, RELATED, TITLE, articles_html, render_answer, render_message, render_question
+from .cards import (
+    INTRO,
+    RELATED,
+    TITLE,
+    articles_html,
+    offered_questions,
+    render_answer,
+    render_message,
+    render_question,
+)
 from .limits import ClientLimits
 
 log = logging.getLogger(__name__)
@@ -156,7 +165,7 @@ def respond(ctx: Context, question: object, previous: str | None = None, listed:
         except FeedbackError as error:
             log.warning("%s", error)
     shown = tuple(hit.id for hit in found.hits[: 1 + RELATED]) if found.answered else ()
-    offered = ctx.examples if not found.answered or not found.hits else ()  # the ones the card lists
+    offered = offered_questions(found, ctx.examples)  # the ones the card introduces (and lists)
     html = render_answer(found, ctx.examples, listed)
     return Turn(html, found.searched, shown, found.answered, offered)
 

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..errors import QueryError
 from ..ingest.text import noun_phrases
 from ..search.citation import Segment, highlight
-from ..search.ranking import english_share
-from ..search.retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_question
+from ..search.ranking import ANSWER_WINDOW, english_share
+from ..search.retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_k, check_question
 
 FOLLOW_UP_MAX_CHARS = 15
 FOLLOW_UP_MAX_WORDS = 6
@@ -42,6 +43,16 @@ ENGLISH_POINTING = {"it", "its", "that", "this", "they", "them", "those", "these
 ENGLISH_BARE = re.compile(r"(?:why|when|who|what|where|how|which|since|else|more|details?|about|and|so|exactly|"
                           r"for|example|long|much|many|the|did|does|do|is|was|are|were|start|started|\s)+")
 EXAMPLE_MAX_CHARS = 40
+# "Not found" offers the interviewer's questions of the nearest passages, up to NEARBY of them, drawn from
+# the first NEARBY_DEPTH hits, each at most NEARBY_MAX_CHARS long and confirmed to find its own passage;
+# only when a first hit's probability reaches NEARBY_MIN_SCORE (a question near nothing gets the usual
+# examples). Tuning side: for half of the answerable questions turned away (32 of 64) the question of
+# the passage that answers them is offered, and none of those 32 is under the floor, while 48 % of the
+# off-topic questions are (docs/measurements.md, round 9).
+NEARBY = 3
+NEARBY_DEPTH = 5
+NEARBY_MAX_CHARS = 60
+NEARBY_MIN_SCORE = 0.01
 CONTEXT_MAX_CHARS = 30
 OPENERS = re.compile(r"^(?:まず|次に|では|さて|ところで|そういえば)、")
 
@@ -88,6 +99,8 @@ class Answer:
     result: SearchResult
     quotes: tuple[tuple[Segment, ...], ...]  # one per hit, same order
     context: str = ""  # the earlier question this one was read after; "" when it stands alone
+    # When the articles do not answer: questions near this one that they do answer (nearby_questions).
+    suggestions: tuple[str, ...] = ()
 
     @property
     def read_as(self) -> str:
@@ -107,7 +120,7 @@ class Answer:
         data = self.result.to_dict()
         for hit, segments in zip(data["hits"], self.quotes, strict=True):
             hit["quote"] = [{"text": s.text, "marked": s.marked} for s in segments]
-        return {"asked": self.question, **data, "read_as": self.read_as}
+        return {"asked": self.question, **data, "read_as": self.read_as, "suggestions": list(self.suggestions)}
 
     @property
     def answered(self) -> bool:
@@ -129,14 +142,18 @@ def answer(retriever: Retriever, question: object, previous: str | None = None, 
     question is checked on its own, before any context is added.
     """
     question = check_question(question)
+    k = check_k(k)
     searched = in_context(question, previous)
     query = retriever.embed_question(searched, with_previous=searched != question)
-    result = retriever.search(searched, k=k, query_vector=query)
+    result = retriever.search(searched, k=max(k, NEARBY_DEPTH), query_vector=query)
+    suggestions = () if result.answered else nearby_questions(retriever, result.hits)
+    result = replace(result, hits=result.hits[:k])
     tokens = retriever.data.lexical.tokens
     quotes = tuple(highlight(hit.text, searched, _similarity(retriever, hit.id, query), tokens)
                    for hit in result.hits)
     context = previous.strip() if previous and searched != question else ""
-    return Answer(question=question, searched=searched, result=result, quotes=quotes, context=context)
+    return Answer(question=question, searched=searched, result=result, quotes=quotes, context=context,
+                  suggestions=suggestions)
 
 
 def _similarity(retriever: Retriever, passage_id: str, query: np.ndarray) -> Callable[[list[str]], list[float]]:
@@ -214,3 +231,45 @@ def _confirm(retriever: Retriever, n: int, limit: int, confirmed: list[str]) -> 
                 confirmed.append(text)
                 if len(confirmed) >= n:
                     break
+
+
+# Per retriever (one index generation): passage id -> its question as offered, "" when it cannot be.
+_OFFERABLE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def nearby_questions(retriever: Retriever, hits: tuple[Hit, ...], n: int = NEARBY) -> tuple[str, ...]:
+    """Up to ``n`` questions the articles answer, near a question they do not: the interviewer's
+    questions of the nearest ``hits`` (made plain, :func:`plain_question`), each kept only if searching it
+    is answered with its own passage first, so that asking it shows that passage. None when no first hit
+    reaches ``NEARBY_MIN_SCORE``: a question near nothing is offered the usual examples instead.
+
+    A reader turned away may have asked something the articles do answer in other words; one click
+    on the right offer shows it. Each passage is checked once per index generation (cached).
+    """
+    if max((hit.score for hit in hits[:ANSWER_WINDOW]), default=0.0) < NEARBY_MIN_SCORE:
+        return ()
+    offerable = _OFFERABLE.setdefault(retriever, {})
+    offered: list[str] = []
+    for hit in hits:
+        if len(offered) >= n:
+            break
+        if hit.kind != "exchange" or not hit.question:
+            continue
+        if hit.id not in offerable:
+            offerable[hit.id] = _own_question(retriever, hit)
+        text = offerable[hit.id]
+        if text and text not in offered:
+            offered.append(text)
+    return tuple(offered)
+
+
+def _own_question(retriever: Retriever, hit: Hit) -> str:
+    """The hit's question as a reader would ask it, if asking it finds this passage first; else ""."""
+    text = plain_question(hit.question, NEARBY_MAX_CHARS)
+    if not text:
+        return ""
+    try:
+        found = retriever.search(text, k=1)
+    except QueryError:
+        return ""
+    return text if found.answered and found.hits and found.hits[0].id == hit.id else ""
