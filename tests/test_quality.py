@@ -4,12 +4,18 @@ top, and questions no article answers get "not found".
 Which set is which (tests/data/corpus/README.md, docs/measurements.md):
 - the seed article's dev set (tests/data/dev*.jsonl, from ../shared/eval) and our extra set were
   used to tune and calibrate: these gates only guard against regressions;
+- seed_exam2 (40 questions about the shipped article in readers' words, 16 it does not answer) is
+  held out: written blind in round 9; seed_exam was written the same way, measured once, then looked
+  at (tuning side since);
+- exam19 and exam18 were written blind in round 9 and measured once with round 8's method (round 9
+  changed only what a "not found" reply offers); exam18 is in the series index (88 articles), exam19
+  not yet;
 - exam17 (four invented articles in the series' layouts, with their questions and unanswerable
   questions) is held out: written blind in round 8 by writers who did not tune, never tuned or
   fitted on, measured with round 8's first version (the question map for every question) and again
   with the final one (English questions only) and its shipped calibration. Its gates sit about two
-  questions under those figures, on its own index and on one index of every corpus article (the
-  series grown to 84 articles);
+  questions under those figures, on its own index and on one index of the corpus articles (the
+  series grown to 88 articles);
 - exam16 was written the same way at the start of round 8, measured once with round 7's method and
   again with round 8's;
 - exam10 to exam15 were held out in rounds 5 to 7 the same way and measured there, and again with
@@ -54,9 +60,31 @@ def test_dev_questions_find_their_answer_and_unanswerable_ones_are_declined(real
     assert round(report.wrongly_abstained * report.questions) <= 1, summary
 
 
+# Questions about the shipped article written blind in round 9 by readers' standards (long, casual, in other
+# words than the article's), on the shipped article alone (python -m retrieval eval tests/data/NAME.jsonl --oos
+# tests/data/NAME_oos.jsonl; docs/measurements.md, round 9). seed_exam2 is held out (measured once); seed_exam was
+# measured once too, then its misses were read: tuning side since. Counts of 40 answerable / 16 unanswerable:
+# seed_exam2: R@1 22, R@5 38, wrongly abstained 2, declined 13.  seed_exam: R@1 22, R@5 37, wrongly abstained 7,
+# declined 15. Floors about two questions under.
+SEED_SETS = {"seed_exam2": {"r1": 20, "r5": 36, "wrongly_abstained": 4, "abstained": 11},
+             "seed_exam": {"r1": 20, "r5": 35, "wrongly_abstained": 9, "abstained": 13}}
+
+
+@pytest.mark.parametrize("name", list(SEED_SETS))
+def test_readers_own_words_about_the_shipped_article_find_its_answer(real_retriever: Retriever, name: str) -> None:
+    report = report_for(real_retriever, name)
+    summary = "\n".join(report.lines())
+    floor = SEED_SETS[name]
+    assert (report.questions, report.unanswerable) == (40, 16)
+    assert round(report.recall_at_1 * report.questions) >= floor["r1"], summary
+    assert round(report.recall_at_5 * report.questions) >= floor["r5"], summary
+    assert round(report.wrongly_abstained * report.questions) <= floor["wrongly_abstained"], summary
+    assert round(report.abstained * report.unanswerable) >= floor["abstained"], summary
+
+
 # Each split on its own index (the shipped article + its four articles); floors in HELD_OUT_FLOORS below.
-HELD_OUT_SPLITS = ("exam17", "exam16", "exam15", "exam14", "exam13", "exam12", "exam10", "exam11", "exam4", "exam6",
-                   "exam7", "exam8", "exam9")
+HELD_OUT_SPLITS = ("exam19", "exam18", "exam17", "exam16", "exam15", "exam14", "exam13", "exam12", "exam10", "exam11",
+                   "exam4", "exam6", "exam7", "exam8", "exam9")
 
 
 @pytest.fixture(scope="module", params=HELD_OUT_SPLITS)
@@ -116,12 +144,15 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
     assert found >= 0.8 * len(questions), f"{found}/{len(questions)} found in the first five"
 
 
-# Figures on each split's own index with round 8's method (the question map; docs/measurements.md, round 8;
-# `python scripts/compare_baseline.py --split exam17`, then `--split exam16` ... `--split exam9` one at a time).
-# exam17 is held out for this method (measured with round 8's first version, then this one); exam16 was
-# measured once with round 7's method and again with this one; exam10-15 (held out in rounds 5 to 7) again,
-# aggregates only; exam4, exam6-9 are tuning side (the map and the calibration are fitted on them). Floors
-# about two questions under, so that a real regression fails CI.
+# Figures on each split's own index with round 8's method (the question map; docs/measurements.md, rounds 8
+# and 9; `python scripts/compare_baseline.py --split exam19`, then `--split exam18` ... `--split exam9` one at a
+# time). exam19 and exam18 were written blind in round 9 and measured once with this method (round 9 changed
+# only what a "not found" reply offers); exam17 is held out for it (measured with round 8's first version, then
+# this one); exam16 was measured once with round 7's method and again with this one; exam10-15 (held out in
+# rounds 5 to 7) again, aggregates only; exam4, exam6-9 are tuning side (the map and the calibration are
+# fitted on them). Floors about two questions under, so that a real regression fails CI.
+# exam19: ja R@1 0.738, R@5 0.912, wrongly abstained 0/80, declined 18/28; en 0.550, 0.850, 6/40, 15/24.
+# exam18: ja R@1 0.662, R@5 0.925, wrongly abstained 1/80, declined 17/28; en 0.475, 0.875, 1/40, 16/24.
 # exam17: ja R@1 0.762, R@5 0.950, wrongly abstained 0/80, declined 21/28; en 0.650, 0.950, 5/40, 13/24.
 # exam16: ja R@1 0.613, R@5 0.887, wrongly abstained 0/80, declined 21/28; en 0.450, 0.900, 6/40, 15/24.
 # exam15: ja R@1 0.725, R@5 0.912, wrongly abstained 2/80, declined 17/28; en 0.575, 0.800, 3/40, 12/24.
@@ -136,6 +167,14 @@ def test_an_added_article_on_a_topic_no_article_covered_is_answered(tmp_path: Pa
 # exam8: ja R@1 0.713, R@5 0.950, wrongly abstained 4/80, declined 19/28; en 0.900, 1.000, 3/40, 19/24.
 # exam9: ja R@1 0.713, R@5 0.887, wrongly abstained 1/80, declined 24/28; en 0.900, 1.000, 3/40, 19/24.
 HELD_OUT_FLOORS = {
+    "exam19": {
+        "ja": {"r1": 0.71, "r5": 0.88, "wrongly_abstained": 0.025, "abstained": 0.57},
+        "en": {"r1": 0.5, "r5": 0.8, "wrongly_abstained": 0.2, "abstained": 0.54},
+    },
+    "exam18": {
+        "ja": {"r1": 0.63, "r5": 0.9, "wrongly_abstained": 0.0375, "abstained": 0.53},
+        "en": {"r1": 0.42, "r5": 0.82, "wrongly_abstained": 0.075, "abstained": 0.58},
+    },
     "exam17": {
         "ja": {"r1": 0.73, "r5": 0.92, "wrongly_abstained": 0.025, "abstained": 0.67},
         "en": {"r1": 0.6, "r5": 0.9, "wrongly_abstained": 0.175, "abstained": 0.45},
@@ -191,63 +230,69 @@ HELD_OUT_FLOORS = {
 }
 
 
-# Asked on one index of the shipped article and all 83 corpus articles, with round 8's method
-# (docs/measurements.md, round 8; `python scripts/compare_baseline.py --together --ask exam17`, then
-# `--together --index DIR --ask exam16` (and exam15 ... exam11, `--ask exam6 --ask exam7 --ask exam8
+# Asked on one index of the shipped article and 87 corpus articles (all but exam19), with round 8's method
+# (docs/measurements.md, round 9; `python scripts/compare_baseline.py --together --ask exam18` before exam19
+# existed, then `--together --index DIR --ask exam17` (and exam16 ... exam11, `--ask exam6 --ask exam7 --ask exam8
 # --ask exam9`); the same figures as evaluate()). Floors about two questions under (one where only two are declined).
-# exam17: ja R@5 0.938 (75/80), wrongly abstained 2/80, declined 16/28;
+# exam18: ja R@5 0.887 (71/80), wrongly abstained 0/80, declined 11/28;
+#   en R@5 0.800 (32/40), wrongly abstained 1/40, declined 6/24.
+# exam17: ja R@5 0.938 (75/80), wrongly abstained 2/80, declined 14/28;
 #   en R@5 0.775 (31/40), wrongly abstained 0/40, declined 5/24.
-# exam16: ja R@5 0.787 (63/80), wrongly abstained 0/80, declined 13/28;
+# exam16: ja R@5 0.787 (63/80), wrongly abstained 0/80, declined 12/28;
 #   en R@5 0.550 (22/40), wrongly abstained 0/40, declined 2/24.
-# exam15: ja R@5 0.887 (71/80), wrongly abstained 0/80, declined 12/28;
-#   en R@5 0.775 (31/40), wrongly abstained 1/40, declined 4/24.
-# exam14: ja R@5 0.950 (76/80), wrongly abstained 0/80, declined 17/28;
+# exam15: ja R@5 0.887 (71/80), wrongly abstained 0/80, declined 10/28;
+#   en R@5 0.750 (30/40), wrongly abstained 1/40, declined 4/24.
+# exam14: ja R@5 0.950 (76/80), wrongly abstained 0/80, declined 16/28;
 #   en R@5 0.675 (27/40), wrongly abstained 0/40, declined 2/24.
-# exam13: ja R@5 0.812 (65/80), wrongly abstained 0/80, declined 14/28;
-#   en R@5 0.875 (35/40), wrongly abstained 1/40, declined 7/24.
+# exam13: ja R@5 0.812 (65/80), wrongly abstained 0/80, declined 13/28;
+#   en R@5 0.850 (34/40), wrongly abstained 1/40, declined 7/24.
 # exam12: ja R@5 0.925 (74/80), wrongly abstained 1/80, declined 11/28;
 #   en R@5 0.825 (33/40), wrongly abstained 0/40, declined 2/24.
-# exam10: ja R@5 0.950 (76/80), wrongly abstained 2/80, declined 15/28;
-#   en R@5 0.900 (36/40), wrongly abstained 0/40, declined 8/24.
+# exam10: ja R@5 0.950 (76/80), wrongly abstained 2/80, declined 16/28;
+#   en R@5 0.875 (35/40), wrongly abstained 0/40, declined 7/24.
 # exam11: ja R@5 0.900 (72/80), wrongly abstained 1/80, declined 16/28;
-#   en R@5 0.800 (32/40), wrongly abstained 2/40, declined 1/24.
-# exam6-9: ja R@5 0.838 (268/320), wrongly abstained 6/320, declined 50/112;
+#   en R@5 0.775 (31/40), wrongly abstained 2/40, declined 1/24.
+# exam6-9: ja R@5 0.841 (269/320), wrongly abstained 6/320, declined 50/112;
 #   en R@5 0.944 (151/160), wrongly abstained 4/160, declined 12/96.
-SERIES_GROUPS = {"exam17": ("exam17",), "exam16": ("exam16",), "exam15": ("exam15",), "exam14": ("exam14",),
-                 "exam13": ("exam13",), "exam12": ("exam12",), "exam10": ("exam10",), "exam11": ("exam11",),
-                 "exam6-9": ("exam6", "exam7", "exam8", "exam9")}
+SERIES_GROUPS = {"exam18": ("exam18",), "exam17": ("exam17",), "exam16": ("exam16",), "exam15": ("exam15",),
+                 "exam14": ("exam14",), "exam13": ("exam13",), "exam12": ("exam12",), "exam10": ("exam10",),
+                 "exam11": ("exam11",), "exam6-9": ("exam6", "exam7", "exam8", "exam9")}
 SERIES_FLOORS = {
+    "exam18": {
+        "ja": {"r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.32},
+        "en": {"r5": 0.75, "wrongly_abstained": 0.075, "abstained": 0.16},
+    },
     "exam17": {
-        "ja": {"r5": 0.91, "wrongly_abstained": 0.05, "abstained": 0.5},
+        "ja": {"r5": 0.91, "wrongly_abstained": 0.05, "abstained": 0.42},
         "en": {"r5": 0.72, "wrongly_abstained": 0.05, "abstained": 0.12},
     },
     "exam16": {
-        "ja": {"r5": 0.76, "wrongly_abstained": 0.025, "abstained": 0.39},
+        "ja": {"r5": 0.76, "wrongly_abstained": 0.025, "abstained": 0.35},
         "en": {"r5": 0.5, "wrongly_abstained": 0.05, "abstained": 0.04},
     },
     "exam15": {
-        "ja": {"r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.35},
-        "en": {"r5": 0.72, "wrongly_abstained": 0.075, "abstained": 0.08},
+        "ja": {"r5": 0.86, "wrongly_abstained": 0.025, "abstained": 0.28},
+        "en": {"r5": 0.7, "wrongly_abstained": 0.075, "abstained": 0.08},
     },
     "exam14": {
-        "ja": {"r5": 0.92, "wrongly_abstained": 0.025, "abstained": 0.53},
+        "ja": {"r5": 0.92, "wrongly_abstained": 0.025, "abstained": 0.5},
         "en": {"r5": 0.62, "wrongly_abstained": 0.05, "abstained": 0.04},
     },
     "exam13": {
-        "ja": {"r5": 0.78, "wrongly_abstained": 0.025, "abstained": 0.42},
-        "en": {"r5": 0.82, "wrongly_abstained": 0.075, "abstained": 0.2},
+        "ja": {"r5": 0.78, "wrongly_abstained": 0.025, "abstained": 0.39},
+        "en": {"r5": 0.8, "wrongly_abstained": 0.075, "abstained": 0.2},
     },
     "exam12": {
         "ja": {"r5": 0.9, "wrongly_abstained": 0.0375, "abstained": 0.32},
         "en": {"r5": 0.77, "wrongly_abstained": 0.05, "abstained": 0.04},
     },
     "exam10": {
-        "ja": {"r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.46},
-        "en": {"r5": 0.85, "wrongly_abstained": 0.05, "abstained": 0.25},
+        "ja": {"r5": 0.92, "wrongly_abstained": 0.05, "abstained": 0.5},
+        "en": {"r5": 0.82, "wrongly_abstained": 0.05, "abstained": 0.2},
     },
     "exam11": {
         "ja": {"r5": 0.87, "wrongly_abstained": 0.0375, "abstained": 0.5},
-        "en": {"r5": 0.75, "wrongly_abstained": 0.1, "abstained": 0.0},
+        "en": {"r5": 0.72, "wrongly_abstained": 0.1, "abstained": 0.0},
     },
     "exam6-9": {
         "ja": {"r5": 0.83, "wrongly_abstained": 0.025, "abstained": 0.42},
@@ -258,12 +303,12 @@ SERIES_FLOORS = {
 
 # Held-out splits written for the next method change: kept out of the series until they are measured with it
 # (the floors above were measured without them; tests/data/corpus/README.md).
-NOT_YET_MEASURED: tuple[str, ...] = ("exam18", "exam19")
+NOT_YET_MEASURED: tuple[str, ...] = ("exam19",)
 
 
 @pytest.fixture(scope="module")
 def whole_series(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    """The shipped article and every corpus article in one index (84): the series after many interviews."""
+    """The shipped article and the corpus articles in one index (88): the series after many interviews."""
     seeds = tmp_path_factory.mktemp("series-seeds")
     for path in [*SEEDS.iterdir(), *CORPUS.glob("*/*.txt"), *CORPUS.glob("*/*.json")]:
         if path.parent.name not in NOT_YET_MEASURED:
