@@ -119,10 +119,11 @@ def render_answer(answer_: Answer, examples: Sequence[str], listed: bool = True)
     read_as = (f'<p class="read-as">{escape(words["read_as"].format(topic=answer_.read_as))}</p>'
                if answer_.read_as else "")
     if not answer_.answered or not answer_.hits:
-        questions = offered_questions(answer_, examples)
-        items = "".join(f"<li>{escape(q)}</li>" for q in questions) if listed else ""
-        label = words["nearby" if answer_.suggestions else "try"]
-        offered = f'<p class="offered">{label}</p>' + (f"<ul>{items}</ul>" if items else "") if questions else ""
+        offered = ""
+        if questions := offered_questions(answer_, examples):
+            offered = f'<p class="offered">{words["nearby" if answer_.suggestions else "try"]}</p>'
+            if listed:
+                offered += "<ul>" + "".join(f"<li>{escape(q)}</li>" for q in questions) + "</ul>"
         return f'<div class="card not-found">{read_as}<p><b>{words["not_found"]}</b></p>{offered}</div>'
     more = [i for i, hit in enumerate(answer_.hits[: RELATED + 1]) if i > 0 and hit.score >= RELATED_MIN_SCORE]
     related = "".join(f'<div class="related-answer">{_quote(answer_, i, words)}</div>' for i in more)
