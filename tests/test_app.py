@@ -122,7 +122,7 @@ def test_a_near_miss_offers_the_nearby_questions_the_articles_answer_instead_of_
     reply = history[-1]
     offered = [option["value"] for option in reply["options"]]
     assert NOT_FOUND in reply["content"] and "<blockquote" not in reply["content"]
-    assert "近い内容で、記事が答えている質問:" in reply["content"]
+    assert "記事が答えている質問(あなたの質問に近い順):" in reply["content"]
     assert "記事が答えている質問の例" not in reply["content"]
     assert offered and offered != list(ctx.examples)
     history, _, _ = on_ask(ctx, offered[0], history, state)  # a click on one shows its answer

@@ -215,7 +215,8 @@ def test_widget_offers_the_questions_near_one_it_turns_away_and_a_click_answers(
     page.goto(f"{sites['allowed'][0]}/widget.html")
     panel = open_widget(page)
     reply = ask(panel, "デジタルの担当者は何人いるの")  # near some exchanges, not answered (fake model)
-    assert reply.inner_text().startswith(NOT_FOUND) and "近い内容で、記事が答えている質問:" in reply.inner_text()
+    assert reply.inner_text().startswith(NOT_FOUND)
+    assert "記事が答えている質問(あなたの質問に近い順):" in reply.inner_text()
     offered = reply.locator("button.suggestion")
     assert 1 <= offered.count() <= 3
     welcome = [panel.locator(".welcome button.suggestion").nth(i).inner_text() for i in range(3)]
