@@ -93,6 +93,14 @@ def test_a_question_turned_away_near_the_articles_is_offered_questions_that_find
     assert found.to_dict()["suggestions"] == list(found.suggestions)
 
 
+def test_an_interviewer_question_that_only_makes_sense_after_another_is_never_offered() -> None:
+    """Clicked, it would be read after the reader's own previous question (a follow-up), not as asked."""
+    for asked in ("具体的にはどのようなことですか?", "それはいつからですか?", "その研修はどのようなものですか?"):
+        assert plain_question(asked, NEARBY_MAX_CHARS) == ""
+    assert plain_question("DX推進担当課は、どのような経緯で設立されたのですか?", NEARBY_MAX_CHARS) == \
+        "DX推進担当課はどんな経緯で設立されたの?"
+
+
 def test_nothing_nearby_is_offered_for_an_answered_question_or_one_near_nothing(fake_retriever: Retriever) -> None:
     assert answer(fake_retriever, "DX推進リーダーって何をする人?").suggestions == ()
     far = answer(fake_retriever, NEAR_NOTHING)
