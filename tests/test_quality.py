@@ -305,7 +305,7 @@ SERIES_FLOORS = {
 
 # Held-out splits written for the next method change: kept out of the series until they are measured with it
 # (the floors above were measured without them; tests/data/corpus/README.md).
-NOT_YET_MEASURED: tuple[str, ...] = ("exam19", "exam20")
+NOT_YET_MEASURED: tuple[str, ...] = ("exam19", "exam20", "exam21")
 
 
 @pytest.fixture(scope="module")
