@@ -1,0 +1,49 @@
+"""The shipped article's question sets, per language, as docs/measurements.md tabulates them.
+
+    python scripts/measure_seed_sets.py [--set seed_exam4] [--set seed_short] [--work /tmp/seed-sets]
+
+Each ``--set`` (``tests/data/NAME.jsonl`` with ``NAME_oos.jsonl``) is asked on a fresh index of
+``seeds/`` alone, as the app ships; printed as one markdown row per language and one for both: Recall@1,
+Recall@5, MRR, answerable questions wrongly answered "not found", unanswerable ones declined. Only
+aggregates are printed (a held-out set's misses must not be read). Which sets are held out:
+docs/measurements.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from corpus_sets import DATA, SEED_FILES, index_of
+
+from retrieval.search.evaluate import evaluate, load_questions
+from retrieval.search.ranking import english_share
+
+
+def language(row: dict) -> str:
+    return "en" if english_share(row["q"]) > 0.5 else "ja"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", action="append", dest="sets", help="default: seed_exam4")
+    parser.add_argument("--work", default="/tmp/seed-sets")
+    args = parser.parse_args()
+    retriever = index_of("seed", SEED_FILES, Path(args.work))
+    print("| set | language | R@1 | R@5 | MRR | answerable wrongly \"not found\" | unanswerable \"not found\" |")
+    print("|---|---|---|---|---|---|---|")
+    for name in args.sets or ["seed_exam4"]:
+        questions = load_questions(DATA / f"{name}.jsonl")
+        unanswerable = load_questions(DATA / f"{name}_oos.jsonl", need_gold=False)
+        for lang in ("ja", "en", None):
+            asked = [row for row in questions if lang in (None, language(row))]
+            others = [row for row in unanswerable if lang in (None, language(row))]
+            report = evaluate(retriever, asked, others)
+            wrongly = round(report.wrongly_abstained * report.questions)
+            declined = round(report.abstained * report.unanswerable)
+            print(f"| {name} | {lang or 'both'} | {report.recall_at_1:.3f} | {report.recall_at_5:.3f} | "
+                  f"{report.mrr:.3f} | {wrongly}/{report.questions} | {declined}/{report.unanswerable} |")
+
+
+if __name__ == "__main__":
+    main()
