@@ -152,7 +152,12 @@
       }
       const more = hits.slice(1, 1 + LIMITS.related)
         .filter((h) => typeof h.score === "number" && h.score >= LIMITS.related_min_score);
-      if (more.length) card.append(el("details", {}, el("summary", {}, `${TEXT.related} (${more.length})`), ...more.map(quote)));
+      // Open when another answer fits about as well as the first (the first may not be the one asked for).
+      const alike = data.ambiguous === true;
+      if (more.length) {
+        card.append(el("details", alike ? { open: "" } : {},
+          el("summary", {}, `${alike ? TEXT.alike : TEXT.related} (${more.length})`), ...more.map(quote)));
+      }
       return card;
     }
 

@@ -10,6 +10,7 @@ import html
 import re
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
@@ -19,9 +20,10 @@ from gradio_client import Client
 
 import app
 from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, Retriever, load_seeds
+from retrieval.readers.conversation import answer
 from retrieval.readers.feedback import FeedbackStore, normalize_question
 from retrieval.search.citation import as_on_page
-from web.cards import articles_html, render_question
+from web.cards import articles_html, render_answer, render_question
 from web.page import Context, chosen_question, new_state, on_ask, on_vote, respond
 
 NOT_FOUND = "記事の中には、この質問に答えている箇所が見つかりませんでした。"
@@ -79,11 +81,21 @@ def test_sentence_that_answers_is_highlighted_and_words_stay_verbatim(ctx: Conte
 
 
 def test_up_to_three_related_answers_are_collapsed(ctx: Context) -> None:
+    assert not ctx.retriever.search(LEADER).ambiguous  # a clear first answer
     card = respond(ctx, LEADER).html
     [related] = re.findall(r'<details class="related">(.*?)</details>', card)
     assert 1 <= related.count("<blockquote") <= 3
     assert "<details open" not in card
     assert card.count("<blockquote") == 1 + related.count("<blockquote")
+
+
+def test_when_another_answer_fits_about_as_well_the_card_shows_it_open(ctx: Context) -> None:
+    reply = answer(ctx.retriever, LEADER)
+    clear = render_answer(reply, ctx.examples)
+    alike = render_answer(replace(reply, result=replace(reply.result, ambiguous=True)), ctx.examples)
+    assert '<details class="related">' in clear and "関連する回答 (" in clear
+    [related] = re.findall(r'<details class="related" open>(.*?)</details>', alike)
+    assert "<summary>同じくらい近いほかの回答 (" in related and 1 <= related.count("<blockquote") <= 3
 
 
 def test_unanswerable_question_says_so_and_offers_questions_the_articles_answer(ctx: Context) -> None:

@@ -71,7 +71,7 @@ def test_ask_json_prints_exactly_what_the_python_api_returns(cli_index: Path, ru
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     assert printed == Retriever.load(cli_index).search(QUESTION, k=3).to_dict()
-    assert list(printed) == ["query", "answered", "hits"]
+    assert list(printed) == ["query", "answered", "ambiguous", "hits"]
     assert len(printed["hits"]) == 3
     assert list(printed["hits"][0]) == ["id", "score", "level", "text", "speaker", "department", "kind", "question",
                                         "section", "article", "url"]

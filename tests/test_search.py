@@ -17,6 +17,7 @@ import pytest
 from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, QueryError, Retriever, load_seeds
 from retrieval.index import calibration
 from retrieval.search import ranking
+from retrieval.search import retriever as retriever_module
 
 ARTICLE_URL = "https://note.com/netsuseta/n/n818726b2f355"
 ARTICLE_TITLE = "区役所職員にインタビュー! ―DX推進担当部 DX推進担当課 前編―"
@@ -31,9 +32,10 @@ QUESTIONS = [
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_the_result_has_exactly_the_documented_shape(fake_retriever: Retriever, question: str) -> None:
     result = fake_retriever.search(question).to_dict()
-    assert list(result) == ["query", "answered", "hits"]
+    assert list(result) == ["query", "answered", "ambiguous", "hits"]
     assert result["query"] == question
     assert isinstance(result["answered"], bool)
+    assert isinstance(result["ambiguous"], bool)
     assert result["hits"]
     for hit in result["hits"]:
         assert list(hit) == ["id", "score", "level", "text", "speaker", "department", "kind", "question", "section",
@@ -85,6 +87,28 @@ def test_each_hit_links_to_its_words_in_the_article(fake_retriever: Retriever, a
         assert hit.text.startswith(fragment)
         assert article_source.count(fragment) == 1
         assert "-" not in hit.url.split("#", 1)[1]  # "-" means something in a text fragment
+
+
+AMBIGUITY_QUESTIONS = [*QUESTIONS, "RPAって何？", "OCRって何？", "キャッシュレス決済は使えますか",
+                       "コロナで何が変わった？", "デジタル人材とは", "ICTスキルを高める研修はありますか",
+                       "区役所の内部業務の効率化は？"]
+
+
+def test_an_answer_is_ambiguous_when_the_second_passage_fits_about_as_well(fake_retriever: Retriever) -> None:
+    flags = []
+    for question in AMBIGUITY_QUESTIONS:
+        result = fake_retriever.search(question, k=3)
+        scored = fake_retriever.features(question)
+        close = len(scored) > 1 and scored[0].dense - scored[1].dense < retriever_module.CLOSE_GAP
+        assert result.ambiguous == (result.answered and close), question
+        if result.answered:
+            flags.append(result.ambiguous)
+    assert True in flags and False in flags  # the questions above show both cases
+
+
+def test_an_unanswered_question_is_never_ambiguous(fake_retriever: Retriever) -> None:
+    result = fake_retriever.search("火星の天気は？")
+    assert not result.answered and not result.ambiguous
 
 
 @pytest.mark.parametrize("k", [1, 3, 5, 20])

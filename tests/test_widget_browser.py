@@ -226,6 +226,20 @@ def test_widget_offers_the_questions_near_one_it_turns_away_and_a_click_answers(
     assert panel.locator(".card").last.locator("blockquote").count() >= 1
 
 
+def test_widget_shows_the_other_answers_open_when_one_fits_about_as_well(
+        context: object, sites: dict, app_url: str) -> None:
+    page = context.new_page()
+    page.goto(f"{sites['allowed'][0]}/widget.html")
+    panel = open_widget(page)
+    clear = ask(panel, LEADER)  # a clear first answer (fake model): the others collapsed
+    assert clear.locator("details").get_attribute("open") is None
+    alike = ask(panel, "OCRって何？")  # two passages about as close (fake model): shown open
+    details = alike.locator("details")
+    assert details.get_attribute("open") is not None
+    assert details.locator("summary").inner_text().startswith("同じくらい近いほかの回答 (")
+    assert details.locator("blockquote").first.is_visible()
+
+
 def test_a_site_not_on_the_allow_list_gets_no_cors_permission(context: object, sites: dict, app_url: str) -> None:
     origin = sites["other"][0]
     page = context.new_page()

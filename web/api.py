@@ -72,6 +72,8 @@ class AskResponse(BaseModel):
     asked: str = Field(description="the question as sent")
     query: str = Field(description="what was searched: the question, after `prev` when it is a follow-up")
     answered: bool = Field(description="false: the articles contain no answer (the hits are only the nearest)")
+    ambiguous: bool = Field(description="true: answered, and the second hit fits about as well as the first "
+                                        "(show it too, not only the first)")
     hits: list[HitOut]
     read_as: str = Field(description='what a follow-up was taken to be about (e.g. "DX推進リーダー"); "" if none')
     suggestions: list[str] = Field(description="when not answered: questions near this one that the articles do "

@@ -26,7 +26,8 @@ DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "ja": MappingProxyType({
         "asked": "聞き手の質問", "source": "出典", "match": "一致度", "high": "高", "mid": "中", "low": "低",
-        "related": "関連する回答", "narration": "記事本文", "published": "{year}年{month}月{day}日",
+        "related": "関連する回答", "alike": "同じくらい近いほかの回答", "narration": "記事本文",
+        "published": "{year}年{month}月{day}日",
         "read_as": "『{topic}』についての質問として検索しました",
         "not_found": "記事の中には、この質問に答えている箇所が見つかりませんでした。",
         "try": "記事が答えている質問の例:", "nearby": "記事が答えている質問(あなたの質問に近い順):",
@@ -43,7 +44,8 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     }),
     "en": MappingProxyType({
         "asked": "Interviewer's question", "source": "Source", "match": "Match", "high": "high", "mid": "medium",
-        "low": "low", "related": "Related answers", "narration": "Article text", "published": "{year}-{month}-{day}",
+        "low": "low", "related": "Related answers", "alike": "Other answers that match about as well",
+        "narration": "Article text", "published": "{year}-{month}-{day}",
         "read_as": 'Searched as a question about "{topic}"',
         "not_found": "The articles do not contain an answer to this question.",
         "try": "Questions the articles do answer:", "nearby": "Questions the articles answer, nearest to yours first:",
@@ -127,8 +129,9 @@ def render_answer(answer_: Answer, examples: Sequence[str], listed: bool = True)
         return f'<div class="card not-found">{read_as}<p><b>{words["not_found"]}</b></p>{offered}</div>'
     more = [i for i, hit in enumerate(answer_.hits[: RELATED + 1]) if i > 0 and hit.score >= RELATED_MIN_SCORE]
     related = "".join(f'<div class="related-answer">{_quote(answer_, i, words)}</div>' for i in more)
-    if related:
-        related = f'<details class="related"><summary>{words["related"]} ({len(more)})</summary>{related}</details>'
+    if related:  # open when another answer fits about as well as the first (the first may not be the one)
+        opened, label = (" open", words["alike"]) if answer_.result.ambiguous else ("", words["related"])
+        related = f'<details class="related"{opened}><summary>{label} ({len(more)})</summary>{related}</details>'
     share = (f'<div class="meta share"><a href="{escape(permalink_path(answer_.searched), quote=True)}" '
              f'target="_blank" rel="noopener">{words["permalink"]}</a></div>')
     return f'<div class="card answer">{read_as}{_quote(answer_, 0, words)}{share}{related}</div>'

@@ -32,6 +32,11 @@ Progress = Callable[[str], None]
 # The match level a reader sees, from a hit's calibrated probability: the one place it is decided
 # (the page, /embed and the widget all show the level the API gives).
 MATCH_LEVELS: tuple[tuple[float, str], ...] = ((0.8, "high"), (0.5, "mid"), (0.0, "low"))
+# An answer is "ambiguous" when the second passage's dense score comes this close to the first's: another
+# passage fits about as well, so the reader is shown both. Tuning side (docs/measurements.md, round 10): of
+# the answered questions, 0.01 marks 52 of 150 on the shipped article (the right passage second or third in
+# 20 of them, first in 24) and 490 of 1462 on the tuning splits' own indexes (134, 295).
+CLOSE_GAP = 0.01
 
 
 def match_level(score: float) -> str:
@@ -78,9 +83,11 @@ class SearchResult:
     query: str
     answered: bool
     hits: tuple[Hit, ...]
+    ambiguous: bool = False  # answered, and the second passage fits about as well as the first (CLOSE_GAP)
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "answered": self.answered, "hits": [h.to_dict() for h in self.hits]}
+        return {"query": self.query, "answered": self.answered, "ambiguous": self.ambiguous,
+                "hits": [h.to_dict() for h in self.hits]}
 
 
 def check_question(question: object) -> str:
@@ -180,8 +187,9 @@ class Retriever:
         scored = self._scorer.score(question, query_vector, limit=max(k, ANSWER_WINDOW))
         threshold = self._scorer.calibration.threshold
         answered = any(s.probability >= threshold for s in scored[:ANSWER_WINDOW])
+        ambiguous = answered and len(scored) > 1 and scored[0].dense - scored[1].dense < CLOSE_GAP
         hits = tuple(self._hit(s.passage, s.probability) for s in scored[:k])
-        return SearchResult(query=question, answered=answered, hits=hits)
+        return SearchResult(query=question, answered=answered, hits=hits, ambiguous=ambiguous)
 
     def features(self, question: str) -> list:
         """Scored candidates with their raw features (for calibration and diagnostics)."""
