@@ -136,9 +136,10 @@ def test_post_refuses_bad_input_with_a_json_error(client: TestClient, body: obje
 @pytest.mark.parametrize("question", ["😀🎉", "¢", " ?!。 "])
 def test_a_question_with_no_words_is_answered_as_not_found(client: TestClient, question: str) -> None:
     """Schema-valid (a non-blank string), so not a refusal: the articles just do not answer it."""
-    expected = {"asked": question.strip(), "query": question.strip(), "answered": False, "hits": [], "read_as": "",
-                "suggestions": []}
+    expected = {"asked": question.strip(), "query": question.strip(), "answered": False, "ambiguous": False,
+                "hits": [], "read_as": "", "suggestions": []}
     assert client.get("/api/ask", params={"q": question}).json() == expected
+    assert list(expected) == list(client.get("/api/ask", params={"q": "DX推進リーダーとは"}).json())  # same shape
     response = client.post("/api/ask", json={"q": question})
     assert response.status_code == 200 and response.json() == expected
 

@@ -263,8 +263,8 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
                 except QueryError as bad_k:
                     return problem(400, bad_k.code, str(bad_k))
                 asked = q.strip()
-                return JSONResponse({"asked": asked, "query": asked, "answered": False, "hits": [], "read_as": "",
-                                     "suggestions": []})
+                return JSONResponse({"asked": asked, "query": asked, "answered": False, "ambiguous": False, "hits": [],
+                                     "read_as": "", "suggestions": []})
             return problem(400, error.code, str(error))
         except Exception:  # the details go to the server log only
             log.exception("/api/ask failed")
