@@ -25,7 +25,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from retrieval import MAX_K, MAX_QUESTION_CHARS, LiveRetriever, QueryError, answer, check_k
+from retrieval import MAX_K, MAX_QUESTION_CHARS, Answer, LiveRetriever, QueryError, SearchResult, answer, check_k
 
 from .limits import ClientLimits, GradioGate, client_of, problem
 from .share import add_share_routes, chat_page_tags
@@ -263,8 +263,9 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
                 except QueryError as bad_k:
                     return problem(400, bad_k.code, str(bad_k))
                 asked = q.strip()
-                return JSONResponse({"asked": asked, "query": asked, "answered": False, "ambiguous": False, "hits": [],
-                                     "read_as": "", "suggestions": []})
+                nothing = Answer(question=asked, searched=asked, quotes=(),
+                                 result=SearchResult(query=asked, answered=False, hits=()))
+                return JSONResponse(nothing.to_dict())  # the shape of every other reply
             return problem(400, error.code, str(error))
         except Exception:  # the details go to the server log only
             log.exception("/api/ask failed")
