@@ -139,9 +139,10 @@
       const readAs = text(data.read_as) ? [el("p", { class: "read-as" }, label("read_as", { topic: data.read_as }))] : [];
       if (data.answered !== true || !hits.length) {
         const card = el("div", { class: "card not-found" }, ...readAs, el("p", {}, el("b", {}, TEXT.not_found)));
-        // Questions near this one that the articles answer, else the usual examples.
+        // Questions near this one that the articles answer (as many as the server offers, as on the
+        // page), else the usual examples.
         const near = Array.isArray(data.suggestions) ? data.suggestions.filter((q) => typeof q === "string") : [];
-        if (near.length) card.append(el("p", {}, TEXT.nearby), suggestions(near.slice(0, 3)));
+        if (near.length) card.append(el("p", {}, TEXT.nearby), suggestions(near));
         else if (EXAMPLES.length) card.append(el("p", {}, TEXT.try), suggestions(EXAMPLES));
         return card;
       }
