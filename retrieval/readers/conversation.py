@@ -3,9 +3,10 @@
 A short follow-up such as 「それはいつから?」 or 「具体的には?」 names nothing the index can find; it
 is searched together with the question before it. The rule is deliberately simple (measured in
 docs/followups.md): a question is a follow-up when it is short and either starts with a word that
-points back (それ, その, そこ, ...) or is nothing but question words and particles (いつから, 誰が,
-具体的には), or is very short and names nothing (「誰がなるの?」「区民向けには?」). English works the
-same way ("When did it start?", "Why?", "Who trains them?").
+points back (それ, その, そこ, 以前, 今後, ...), asks about the other one (「OCRのほうは?」), is nothing but
+question words and particles (いつから, 誰が, 具体的には), or is very short and names nothing the articles
+do not mention (「誰がなるの?」「区民向けには?」, but not 「区役所の駐車場は何台?」: that asks about something
+new). English works the same way ("When did it start?", "Why?", "Who trains them?", "What about staff?").
 
 Everything here is independent of the web page; the web layer (``web/cards.py``) only renders an :class:`Answer`.
 """
@@ -30,16 +31,21 @@ FOLLOW_UP_MAX_CHARS = 15
 FOLLOW_UP_MAX_WORDS = 6
 ELLIPTIC_MAX_CHARS = 10
 NAME = re.compile(r"[A-Za-z0-9]{2,}|[ァ-ヴー]{2,}")
+# Words that point back at what was just said, or place the question in time against it (「以前は?」).
 POINTING = tuple("それ その そこ そう そちら そっち そんな これ この ここ こう こちら こんな あれ あの あそこ 彼 同じ "
-                 "他に ほかに じゃあ では なら ちなみに で、".split())
+                 "他に ほかに じゃあ では なら ちなみに で、 以前 当時 昔".split())
+CONTRAST = re.compile(r"(?:のほう|の方)は$")  # 「OCRのほうは?」: the other one of what was just said
 QUESTION_WORDS = tuple("いつ 誰 だれ 何 なに なん なぜ どうして どこ どれ どの どう どんな どのよう どのくらい "
                        "どれくらい いくつ いくら 具体的 例えば たとえば 詳しく くわしく もっと 理由 他 ほか 方法 "
                        "結果 目的 きっかけ".split())
 PARTICLES = tuple("から まで って とは には では でしょうか ですか ますか でした です だった だ か は が を に で "
                   "の と も へ ね よ ある あります いる います した する します ため".split())
+# A noun run that starts with one of these asks or places in time rather than names (何年度, 最近の例)
+ASKING = (*QUESTION_WORDS, "何", "幾", "最近", "今後", "今")
 BARE = re.compile("(?:" + "|".join(sorted(map(re.escape, QUESTION_WORDS + PARTICLES), key=len, reverse=True)) + ")+")
 PUNCTUATION = re.compile(r"[\s?？!！。、,.・…「」()（）]+")
 ENGLISH_POINTING = {"it", "its", "that", "this", "they", "them", "those", "these", "there", "he", "she", "his", "her"}
+ENGLISH_TURN = ("what about ", "how about ", "and ")  # "What about current staff?"
 ENGLISH_BARE = re.compile(r"(?:why|when|who|what|where|how|which|since|else|more|details?|about|and|so|exactly|"
                           r"for|example|long|much|many|the|did|does|do|is|was|are|were|start|started|\s)+")
 EXAMPLE_MAX_CHARS = 40
@@ -62,29 +68,47 @@ def is_english(text: str) -> bool:
     return english_share(text) > 0.5
 
 
-def is_follow_up(question: str) -> bool:
-    """Whether ``question`` only makes sense after the question before it."""
+def is_follow_up(question: str, mentions: Callable[[str], bool] | None = None) -> bool:
+    """Whether ``question`` only makes sense after the question before it.
+
+    ``mentions`` (:meth:`Retriever.mentions`) says whether the articles mention a phrase: a very short
+    question that names something they never mention (「区役所の駐車場は何台?」, 「任期は?」) asks
+    about something new and stands alone, so that it gets "not found" rather than the previous topic's
+    answer. Without it, only the wording decides.
+    """
     text = unicodedata.normalize("NFKC", question).strip()
     if is_english(text):
         words = re.findall(r"[a-z']+", text.lower())
         if not words or len(words) > FOLLOW_UP_MAX_WORDS:
             return False
-        return bool(ENGLISH_POINTING & set(words)) or ENGLISH_BARE.fullmatch(" ".join(words)) is not None
+        joined = " ".join(words)
+        return (bool(ENGLISH_POINTING & set(words)) or ENGLISH_BARE.fullmatch(joined) is not None
+                or f"{joined} ".startswith(ENGLISH_TURN))
     compact = PUNCTUATION.sub("", text)
     if not compact or len(compact) > FOLLOW_UP_MAX_CHARS:
         return False
-    if compact.startswith(POINTING) or BARE.fullmatch(compact) is not None:
+    if compact.startswith(POINTING) or BARE.fullmatch(compact) is not None or CONTRAST.search(compact):
         return True
-    # Very short and naming nothing (no Latin or katakana word): 「誰がなるの?」「区民向けには?」
+    # Very short and naming nothing (no Latin or katakana word, nothing the articles never mention):
+    # 「誰がなるの?」「区民向けには?」
     elliptic = any(word in compact for word in QUESTION_WORDS) or (
         compact.endswith("は") and not compact.endswith("とは"))
-    return len(compact) <= ELLIPTIC_MAX_CHARS and elliptic and NAME.search(compact) is None
+    if len(compact) > ELLIPTIC_MAX_CHARS or not elliptic or NAME.search(compact) is not None:
+        return False
+    return mentions is None or all(mentions(phrase) for phrase in named(compact))
 
 
-def in_context(question: str, previous: str | None) -> str:
-    """What to search for: the question, preceded by the previous one when it is a follow-up."""
+def named(text: str) -> list[str]:
+    """What a short question names: its runs of nouns of two characters or more, question words
+    (何年度, 具体的) aside."""
+    return [p for p in noun_phrases(text) if len(p) >= 2 and not p.startswith(ASKING)]
+
+
+def in_context(question: str, previous: str | None, mentions: Callable[[str], bool] | None = None) -> str:
+    """What to search for: the question, preceded by the previous one when it is a follow-up
+    (``mentions``: see :func:`is_follow_up`)."""
     question = question.strip()
-    if not previous or not is_follow_up(question):
+    if not previous or not is_follow_up(question, mentions):
         return question
     room = MAX_QUESTION_CHARS - len(question) - 1
     return f"{previous.strip()[-room:]} {question}" if room > 0 else question
@@ -143,7 +167,7 @@ def answer(retriever: Retriever, question: object, previous: str | None = None, 
     """
     question = check_question(question)
     k = check_k(k)
-    searched = in_context(question, previous)
+    searched = in_context(question, previous, retriever.mentions)
     query = retriever.embed_question(searched, with_previous=searched != question)
     result = retriever.search(searched, k=max(k, NEARBY_DEPTH), query_vector=query)
     suggestions = () if result.answered else nearby_questions(retriever, result.hits)

@@ -143,6 +143,14 @@ class Scorer:
             return np.zeros(len(self.data.passages))
         return np.array([overlap.get(p.article_id, 0) / best for p in self.data.passages])
 
+    def mentions(self, phrase: str) -> bool:
+        """Whether the articles mention ``phrase``: written as it is, or every content word of it."""
+        text = unicodedata.normalize("NFKC", phrase).lower().strip()
+        if not text or any(text in article for article in self._article_text):
+            return True
+        words = [w for w in self.data.lexical.tokens(text) if w not in JAPANESE_COMMON]
+        return all(w in self._vocabulary for w in words)
+
     def view_vectors(self, passage: int) -> np.ndarray:
         """The stored vectors of a passage's views, in the order ``passages.views()`` gives them."""
         return self._matrix[self._order[self._bounds[passage] : self._bounds[passage + 1]]]

@@ -196,6 +196,10 @@ class Retriever:
         question = check_question(question)
         return self._scorer.score(question, self.embed_question(question))
 
+    def mentions(self, phrase: str) -> bool:
+        """Whether the articles mention ``phrase`` (as written, or each of its content words)."""
+        return self._scorer.mentions(phrase)
+
     def _hit(self, number: int, score: float) -> Hit:
         passage = self.data.passages[number]
         article = self.data.articles[passage.article_id]
