@@ -277,6 +277,18 @@ def test_an_id_taken_by_another_article_is_refused(library_dirs: tuple[Path, Pat
         Library(seeds, index).add(draft)
 
 
+def test_an_article_added_without_a_url_gets_a_note_on_how_to_link_it(
+        library_dirs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeds, index = library_dirs
+    bare = tmp_path / "chuhen-bare.txt"  # the text alone, without its .json sidecar
+    shutil.copy(NEW_ARTICLE, bare)
+    assert main(["add", str(bare), "--seeds", str(seeds), "--index", str(index)]) == 0
+    said = capsys.readouterr().err
+    assert "chuhen-bare has no URL" in said and "--url" in said
+    assert main(["add", str(NEW_ARTICLE), "--seeds", str(seeds), "--index", str(index)]) == 0
+    assert "has no URL" not in capsys.readouterr().err
+
+
 def test_list_and_remove(library_dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     seeds, index = library_dirs
     where = ["--seeds", str(seeds), "--index", str(index)]

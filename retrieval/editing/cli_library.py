@@ -36,6 +36,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     overrides = {name: getattr(args, name) for name in META_FLAGS}
     draft = read_source(args.source, overrides, article_id=args.id)
     print(_report(_library(args).add(draft)))
+    if not draft.meta.url:
+        _say(f"note: {draft.id} has no URL, so its answers link to nowhere; to link them, add it again with "
+             f"--url https://note.com/... (or a {draft.id}.json beside the .txt with its \"url\")")
     return 0
 
 
