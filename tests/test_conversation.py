@@ -57,6 +57,10 @@ def test_a_short_question_about_something_the_articles_never_mention_stands_alon
     assert follow_up.searched.startswith(previous) and follow_up.read_as == "DX推進リーダー"
     # Without the index, only the wording decides: the same short question reads as a follow-up.
     assert is_follow_up("区役所の駐車場は何台？")
+    # English: "What about …" turns to another side of the same topic, unless it names something new.
+    english = "What does a DX promotion leader do?"
+    assert answer(fake_retriever, "What about current staff?", previous=english).searched.startswith(english)
+    assert answer(fake_retriever, "What about parking?", previous=english).searched == "What about parking?"
 
 
 def test_an_empty_follow_up_is_still_an_empty_question(fake_retriever: Retriever) -> None:

@@ -82,8 +82,12 @@ def is_follow_up(question: str, mentions: Callable[[str], bool] | None = None) -
         if not words or len(words) > FOLLOW_UP_MAX_WORDS:
             return False
         joined = " ".join(words)
-        return (bool(ENGLISH_POINTING & set(words)) or ENGLISH_BARE.fullmatch(joined) is not None
-                or f"{joined} ".startswith(ENGLISH_TURN))
+        if bool(ENGLISH_POINTING & set(words)) or ENGLISH_BARE.fullmatch(joined) is not None:
+            return True
+        # "What about current staff?" turns to something else of the same topic; "What about parking?",
+        # which the articles never mention, is a new question.
+        turn = next((t for t in ENGLISH_TURN if f"{joined} ".startswith(t)), None)
+        return turn is not None and (mentions is None or mentions(joined[len(turn):]))
     compact = PUNCTUATION.sub("", text)
     if not compact or len(compact) > FOLLOW_UP_MAX_CHARS:
         return False

@@ -146,6 +146,8 @@ class Scorer:
     def mentions(self, phrase: str) -> bool:
         """Whether the articles mention ``phrase``: written as it is, or every content word of it."""
         text = unicodedata.normalize("NFKC", phrase).lower().strip()
+        if english_share(text) > 0.5:  # every content word a gloss of an article word, or in the articles as is
+            return coverage(text, True, [], self._vocabulary, self._glosses) == 1.0
         if not text or any(text in article for article in self._article_text):
             return True
         words = [w for w in self.data.lexical.tokens(text) if w not in JAPANESE_COMMON]
