@@ -57,6 +57,8 @@ def test_a_short_question_about_something_the_articles_never_mention_stands_alon
     assert follow_up.searched.startswith(previous) and follow_up.read_as == "DX推進リーダー"
     # Without the index, only the wording decides: the same short question reads as a follow-up.
     assert is_follow_up("区役所の駐車場は何台？")
+    assert answer(fake_retriever, "OCRのほうは?", previous="RPAって何?").searched.startswith("RPAって何?")
+    assert answer(fake_retriever, "駐車場のほうは?", previous="RPAって何?").searched == "駐車場のほうは?"
     # English: "What about …" turns to another side of the same topic, unless it names something new.
     english = "What does a DX promotion leader do?"
     assert answer(fake_retriever, "What about current staff?", previous=english).searched.startswith(english)

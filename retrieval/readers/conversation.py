@@ -91,8 +91,10 @@ def is_follow_up(question: str, mentions: Callable[[str], bool] | None = None) -
     compact = PUNCTUATION.sub("", text)
     if not compact or len(compact) > FOLLOW_UP_MAX_CHARS:
         return False
-    if compact.startswith(POINTING) or BARE.fullmatch(compact) is not None or CONTRAST.search(compact):
+    if compact.startswith(POINTING) or BARE.fullmatch(compact) is not None:
         return True
+    if (other := CONTRAST.search(compact)) is not None:  # 「OCRのほうは?」, if the articles mention OCR
+        return mentions is None or all(mentions(phrase) for phrase in named(compact[: other.start()]))
     # Very short and naming nothing (no Latin or katakana word, nothing the articles never mention):
     # 「誰がなるの?」「区民向けには?」
     elliptic = any(word in compact for word in QUESTION_WORDS) or (
