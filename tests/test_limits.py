@@ -73,6 +73,18 @@ def test_a_flood_of_unanswered_questions_from_one_client_adds_a_bounded_number_o
     assert len(store.unanswered()) == 12
 
 
+def test_the_widgets_unanswered_questions_reach_the_editors_report_bounded_like_the_pages(
+        fake_retriever: Retriever, tmp_path: Path) -> None:
+    """/api/ask (what the widget asks) stores a question it does not answer, once per client however often."""
+    with make_client(fake_retriever, tmp_path, "100/minute") as client:
+        for _ in range(3):
+            assert client.get("/api/ask", params={"q": UNANSWERABLE}).json()["answered"] is False
+            assert client.post("/api/ask", json={"q": UNANSWERABLE}).json()["answered"] is False
+        assert client.get("/api/ask", params={"q": LEADER}).json()["answered"] is True
+    rows = FeedbackStore(tmp_path / "feedback.sqlite3").unanswered()
+    assert [row["question"] for row in rows] == [UNANSWERABLE]
+
+
 def test_votes_on_the_same_question_count_once_per_client(fake_retriever: Retriever, tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     ctx = Context(fake_retriever, store, (), ClientLimits("1000/minute"))

@@ -250,10 +250,17 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
     def refused(request: Request, bucket: str) -> JSONResponse | None:
         return limits.refused(client_of(request.scope), bucket)
 
-    async def search(q: object, k: object, prev: object = None) -> Response:
+    async def search(request: Request, q: object, k: object, prev: object = None) -> Response:
         previous = prev[:MAX_QUESTION_CHARS] if isinstance(prev, str) and prev.strip() else None
+        client = client_of(request.scope)
+
+        def answered() -> Answer:  # unanswered questions (the widget's too) are noted for the editors' report
+            found = answer(ctx.retriever, q, previous, k)
+            ctx.note_unanswered(client, found)
+            return found
+
         try:
-            result = await to_thread.run_sync(lambda: answer(ctx.retriever, q, previous, k), limiter=searches)
+            result = await to_thread.run_sync(answered, limiter=searches)
         except QueryError as error:
             if error.code == "no_words" and isinstance(q, str):
                 # Valid by the OpenAPI description (a non-blank string): the articles simply do not
@@ -283,7 +290,7 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         if limited := refused(request, "ask"):
             return limited
         q, k = request.query_params.get("q", ""), request.query_params.get("k", "5")
-        return await search(q, int(k) if k.isascii() and k.isdigit() and len(k) < 4 else k,
+        return await search(request, q, int(k) if k.isascii() and k.isdigit() and len(k) < 4 else k,
                             request.query_params.get("prev"))
 
     @api.post("/api/ask", **ask_doc(413, 415),
@@ -310,7 +317,7 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         previous = data.get("prev")
         if previous is not None and not isinstance(previous, str):
             return problem(400, "bad_prev", "prev must be the previous question, as text")
-        return await search(data.get("q", ""), k, previous)
+        return await search(request, data.get("q", ""), k, previous)
 
     @api.post("/api/reload", include_in_schema=False)
     async def reload(request: Request) -> Response:

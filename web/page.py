@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from retrieval import (
     MAX_QUESTION_CHARS,
+    Answer,
     FeedbackError,
     FeedbackStore,
     LiveRetriever,
@@ -126,6 +127,16 @@ class Context:
         """Whether a feedback row from ``client`` about ``question`` may be written now."""
         return self.limits is None or self.limits.feedback_allowed(client, question)
 
+    def note_unanswered(self, client: str, found: Answer) -> None:
+        """Store a question the articles did not answer, for ``python -m retrieval report`` (bounded per
+        client; a store that cannot be written is logged, never shown to the reader)."""
+        if found.answered or not self.may_record(client, found.searched):
+            return
+        try:
+            self.store.record_unanswered(found.searched)
+        except FeedbackError as error:
+            log.warning("%s", error)
+
     @property
     def retriever(self) -> Retriever:
         """The retriever for this request; a LiveRetriever moves on to new index generations."""
@@ -159,11 +170,7 @@ def respond(ctx: Context, question: object, previous: str | None = None, listed:
     except Exception:  # the reader gets a short message; the details go to the server log only
         log.exception("search failed")
         return Turn(render_message("failed", english))
-    if not found.answered and ctx.may_record(client, found.searched):
-        try:
-            ctx.store.record_unanswered(found.searched)
-        except FeedbackError as error:
-            log.warning("%s", error)
+    ctx.note_unanswered(client, found)
     shown = tuple(hit.id for hit in found.hits[: 1 + RELATED]) if found.answered else ()
     offered = offered_questions(found, ctx.examples)  # the ones the card introduces (and lists)
     html = render_answer(found, ctx.examples, listed)
