@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -23,7 +24,7 @@ from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, Retriever, load_seeds
 from retrieval.readers.conversation import answer
 from retrieval.readers.feedback import FeedbackStore, normalize_question
 from retrieval.search.citation import as_on_page
-from web.cards import articles_html, render_answer, render_question
+from web.cards import ARTICLES_OPEN, articles_html, intro_text, render_answer, render_question
 from web.page import Context, chosen_question, new_state, on_ask, on_vote, respond
 
 NOT_FOUND = "記事の中には、この質問に答えている箇所が見つかりませんでした。"
@@ -251,6 +252,24 @@ def test_a_vote_on_a_message_that_is_not_an_answer_is_ignored(ctx: Context, stor
 
 
 # -- start screen and settings -----------------------------------------------------------------
+def test_the_introduction_names_the_department_only_while_every_article_is_its(fake_retriever: Retriever) -> None:
+    one = fake_retriever.articles[0]
+    assert f"世田谷区 {one.department}の職員インタビュー記事から" in intro_text(fake_retriever)
+    series = SimpleNamespace(articles=[one, replace(one, id="gomi", department="清掃・リサイクル部 事業課")])
+    general = intro_text(series)
+    assert general.startswith("世田谷区の職員インタビュー記事から") and one.department not in general
+
+
+def test_a_long_article_list_is_collapsed_under_its_count(fake_retriever: Retriever) -> None:
+    one = fake_retriever.articles[0]
+    few, many = (SimpleNamespace(articles=[replace(one, id=f"a{i}", title=f"第{i}回") for i in range(n)])
+                 for n in (ARTICLES_OPEN, ARTICLES_OPEN + 1))
+    assert articles_html(few).startswith('<details id="articles" open>')
+    listing = articles_html(many)
+    assert listing.startswith('<details id="articles">') and f"検索対象の記事 ({ARTICLES_OPEN + 1})" in listing
+    assert listing.count("<li>") == ARTICLES_OPEN + 1
+
+
 def test_start_screen_lists_the_articles_with_links(fake_retriever: Retriever) -> None:
     listing = articles_html(fake_retriever)
     article = fake_retriever.articles[0]

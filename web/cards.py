@@ -18,9 +18,10 @@ from retrieval import MAX_QUESTION_CHARS, Answer, Retriever, as_on_page, safe_ur
 # them as JSON from /api/card: see ``widget_config``).
 RELATED = 3  # more answers under the best one
 RELATED_MIN_SCORE = 0.25  # below this a "related" answer is noise, not related
+ARTICLES_OPEN = 5  # the start screen lists up to this many articles open; more are collapsed under their count
 TITLE = "せたがやDXインタビュー Q&A"
-INTRO = ("世田谷区 DX推進担当課の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます"
-         "(文章は生成しません)。")
+# What the page and the widget say they answer from (intro_text names the department when there is one).
+INTRO = "世田谷区の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます(文章は生成しません)。"
 DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
@@ -142,9 +143,18 @@ def permalink_path(question: str) -> str:
     return f"a?{urlencode({'q': question})}"
 
 
-def widget_config(examples: Sequence[str]) -> dict:
+def intro_text(retriever: Retriever) -> str:
+    """The introduction for the articles being served: it names their department when they share one
+    (the shipped article alone), and stays general once the series covers several."""
+    departments = {a.department for a in retriever.articles if a.department}
+    if len(departments) != 1:
+        return INTRO
+    return INTRO.replace("世田谷区の職員", f"世田谷区 {departments.pop()}の職員", 1)
+
+
+def widget_config(examples: Sequence[str], intro: str = INTRO) -> dict:
     """What the widget and /embed need to show the same card as the page: labels, limits, examples."""
-    return {"labels": dict(LABELS["ja"]), "examples": list(examples),
+    return {"labels": {**LABELS["ja"], "intro": intro}, "examples": list(examples),
             "limits": {"k": 1 + RELATED, "related": RELATED, "related_min_score": RELATED_MIN_SCORE,
                        "max_chars": MAX_QUESTION_CHARS}}
 
@@ -163,10 +173,14 @@ def render_question(question: object) -> str:
 
 
 def articles_html(retriever: Retriever) -> str:
-    """The start screen's list of indexed articles, each linking to its page."""
+    """The start screen's list of indexed articles, each linking to its page; a long list (a grown
+    series) is collapsed under its count, so that it does not run on below the chat."""
+    articles = retriever.articles
     items = "".join(
         f'<li><a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(a.title)}</a></li>'
         if (url := safe_url(a.url)) else f"<li>{escape(a.title)}</li>"
-        for a in retriever.articles
+        for a in articles
     )
-    return f'<div id="articles"><b>検索対象の記事</b><ul>{items}</ul></div>'
+    shown = " open" if len(articles) <= ARTICLES_OPEN else ""
+    return (f'<details id="articles"{shown}><summary><b>検索対象の記事 ({len(articles)})</b></summary>'
+            f"<ul>{items}</ul></details>")

@@ -9,7 +9,7 @@ asks that question.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -31,10 +31,10 @@ from retrieval import (
 )
 
 from .cards import (
-    INTRO,
     RELATED,
     TITLE,
     articles_html,
+    intro_text,
     offered_questions,
     render_answer,
     render_message,
@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = 3  # example questions on the start screen and after "not found"
 
-DESCRIPTION = INTRO + "部署の成り立ち、DX推進リーダー、コロナ禍のオンライン化、デジタル人材などについて聞けます。"
 CSS = """
 .card { padding: 2px 2px; }
 .card blockquote { margin: 0 0 10px; padding: 2px 0 2px 12px; border-left: 4px solid #2b7a78;
@@ -117,11 +116,23 @@ class Context:
         """Up to three short questions the current index answers."""
         if self.fixed_examples is not None:
             return self.fixed_examples
+        return self._for_index("examples", lambda retriever: tuple(example_questions(retriever, EXAMPLES)))
+
+    @property
+    def intro(self) -> str:
+        """What the page says it answers from, for the articles now served (web.cards.intro_text)."""
+        return self._for_index("intro", intro_text)
+
+    def _for_index(self, name: str, compute: Callable[[Retriever], object]) -> object:
+        """``compute(retriever)``, kept until another index generation is served."""
         retriever = self.retriever
-        drawn = self._drawn
-        if drawn.get("for") is not retriever:  # a race only computes the same thing twice
-            drawn.update({"examples": tuple(example_questions(retriever, EXAMPLES)), "for": retriever})
-        return drawn["examples"]
+        served, values = self._drawn.get("cache", (None, {}))
+        if served is not retriever:  # a race only computes the same thing twice
+            values = {}
+            self._drawn["cache"] = (retriever, values)
+        if name not in values:
+            values[name] = compute(retriever)
+        return values[name]
 
     def may_record(self, client: str, question: str) -> bool:
         """Whether a feedback row from ``client`` about ``question`` may be written now."""
@@ -229,13 +240,17 @@ def chosen_question(data: gr.SelectData) -> str:
     return value if isinstance(value, str) else ""
 
 
+def intro_html(intro: str) -> str:
+    return f"<h1>{escape(TITLE)}</h1><p>{escape(intro)}</p>"
+
+
 def build_page(ctx: Context) -> gr.Blocks:
     """The chat page: description, chat with examples and 👍/👎, question box, article list; the /chat API."""
     with gr.Blocks(title=TITLE, analytics_enabled=False) as page:
         state = gr.State(new_state())
         # gr.Markdown, not gr.HTML: Gradio 6 compiles a gr.HTML template with new Function, which the
         # page's policy (no 'unsafe-eval') refuses; Markdown renders the same escaped HTML without eval.
-        gr.Markdown(f"<h1>{escape(TITLE)}</h1><p>{escape(DESCRIPTION)}</p>", elem_id="intro", latex_delimiters=[])
+        intro = gr.Markdown(intro_html(ctx.intro), elem_id="intro", latex_delimiters=[])
         chatbot = gr.Chatbot(
             elem_id="chat", label="回答", show_label=False, height=None, sanitize_html=True, allow_tags=False,
             latex_delimiters=[], feedback_options=("Like", "Dislike"), buttons=["copy"],
@@ -248,14 +263,14 @@ def build_page(ctx: Context) -> gr.Blocks:
             ask = gr.Button("質問する", elem_id="ask", variant="primary", scale=1, min_width=90)
         articles = gr.Markdown(articles_html(ctx.retriever), latex_delimiters=[])
 
-        def load_fn(history: list, current: dict, request: gr.Request) -> tuple[gr.Chatbot, dict, str]:
-            """On page load: the article list and example questions as the index has them now (an
-            editor may have added an article since start-up), and the answer to ``?q=質問``."""
+        def load_fn(history: list, current: dict, request: gr.Request) -> tuple[gr.Chatbot, dict, str, str]:
+            """On page load: the introduction, article list and example questions as the index has them
+            now (an editor may have added an article since start-up), and the answer to ``?q=質問``."""
             asked = request.query_params.get("q", "") if request else ""
             if asked.strip():
                 history, _, current = on_ask(ctx, asked, history, current)
             chat = gr.Chatbot(value=history, examples=[{"text": q} for q in ctx.examples])
-            return chat, current, articles_html(ctx.retriever)
+            return chat, current, articles_html(ctx.retriever), intro_html(ctx.intro)
 
         def ask_fn(message: str, history: list, current: dict, request: gr.Request) -> tuple[list, str, dict]:
             return on_ask(ctx, message, history, current, client_host(request))
@@ -280,7 +295,7 @@ def build_page(ctx: Context) -> gr.Blocks:
         chatbot.option_select(choose_fn, **clicked)
         chatbot.like(vote_fn, [state], None, **private)
         chatbot.clear(new_state, None, state, **private)
-        page.load(load_fn, [chatbot, state], [chatbot, state, articles], **private)
+        page.load(load_fn, [chatbot, state], [chatbot, state, articles, intro], **private)
         gr.api(chat, api_name="chat")
     return page
 

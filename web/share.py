@@ -64,7 +64,7 @@ def card_tags(ctx: Context, question: str) -> tuple[str, str]:
     try:
         found = answer(ctx.retriever, question, k=1)
     except QueryError:
-        return TITLE, INTRO
+        return TITLE, ctx.intro
     if not found.answered or not found.hits:
         return f"{question} | {TITLE}", words["not_found"]
     hit = found.hits[0]
@@ -99,14 +99,14 @@ def add_share_routes(api: FastAPI, ctx: Context) -> None:
 
     @api.get("/api/card", include_in_schema=False)
     def card() -> Response:
-        return JSONResponse(widget_config(ctx.examples))
+        return JSONResponse(widget_config(ctx.examples, ctx.intro))
 
     @api.api_route("/a", methods=["GET", "HEAD"], include_in_schema=False)
     def permalink_page(request: Request) -> Response:
         question = request.query_params.get("q", "").strip()
         base = base_url(request)
         here = permalink(base, question) if question else base
-        title, description = card_tags(ctx, question) if question else (TITLE, INTRO)
+        title, description = card_tags(ctx, question) if question else (TITLE, ctx.intro)
         chat = f"{base}?{urlencode({'q': question})}" if question else base
         tags = (link_tags(base, here, title, description)
                 + f'\n<meta http-equiv="refresh" content="0; url={escape(chat)}">')
