@@ -17,6 +17,7 @@
   if (!script || !script.src || document.querySelector("[data-dxqa-widget]")) return;
 
   const API = new URL("api/ask", script.src).href;
+  const VOTE = new URL("api/vote", script.src).href; // 👍/👎, for the editors' report
   const CARD = new URL("api/card", script.src).href; // labels, limits and examples, defined once in Python
   const EMBED = script.getAttribute("data-mode") === "embed";
   const CSS = `
@@ -70,6 +71,12 @@
     .send { padding: 8px 14px; border: 0; border-radius: 8px; background: #2b7a78; color: #fff;
             font-weight: 600; white-space: nowrap; cursor: pointer; }
     .send:disabled { opacity: .6; cursor: wait; }
+    .votes { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 8px; }
+    .vote { padding: 2px 10px; border: 1px solid #d0d7de; border-radius: 6px; background: #fff; cursor: pointer; }
+    .vote:disabled { cursor: default; opacity: .6; }
+    .vote[aria-pressed="true"] { opacity: 1; border-color: #2b7a78; background: #dff3f1; }
+    .vote:focus-visible { outline: 3px solid #f0b400; outline-offset: 2px; }
+    .thanks { font-size: 12px; color: #57606a; }
     @media (max-width: 480px) {
       .dxqa:not(.embed) .panel { left: 12px; right: 12px; width: auto; bottom: 76px; }
     }`;
@@ -159,7 +166,29 @@
         card.append(el("details", alike ? { open: "" } : {},
           el("summary", {}, `${alike ? TEXT.alike : TEXT.related} (${more.length})`), ...more.map(quote)));
       }
+      if (typeof data.query === "string") card.append(votes(data.query, [hits[0], ...more].map((h) => text(h.id))));
       return card;
+    }
+
+    /** 👍/👎 under an answer: stored for the editors' report (python -m retrieval report), as on the page. */
+    function votes(query, ids) {
+      const row = el("p", { class: "votes" });
+      const buttons = [["up", "👍", TEXT.helpful], ["down", "👎", TEXT.not_helpful]].map(([vote, icon, name]) => {
+        // The words too, not the emoji alone: a device without an emoji font still shows what it does.
+        const button = el("button", { type: "button", class: "vote", "aria-label": text(name),
+                                      "aria-pressed": "false" }, `${icon} ${text(name)}`);
+        button.addEventListener("click", () => {
+          for (const each of buttons) each.disabled = true;
+          button.setAttribute("aria-pressed", "true");
+          fetch(VOTE, { method: "POST", credentials: "omit", headers: { "Content-Type": "application/json" },
+                        body: JSON.stringify({ q: query, ids: ids.filter(Boolean), vote }) })
+            .catch(() => { /* a lost vote is not worth bothering the reader about */ });
+          row.append(el("span", { class: "thanks", role: "status" }, text(TEXT.thanks)));
+        });
+        return button;
+      });
+      row.append(...buttons);
+      return row;
     }
 
     // -- the panel ------------------------------------------------------------------------------

@@ -13,7 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 import app
-from retrieval import MAX_QUESTION_CHARS, HashingEmbedder, LiveRetriever, Retriever, answer, load_seeds
+from retrieval import (
+    MAX_QUESTION_CHARS,
+    FeedbackStore,
+    HashingEmbedder,
+    LiveRetriever,
+    Retriever,
+    answer,
+    load_seeds,
+    normalize_question,
+)
 from retrieval.search.retriever import MAX_K
 from web.api import MAX_BODY_BYTES
 
@@ -44,6 +53,38 @@ def assert_error(response: object, status: int, code: str) -> None:
     assert set(body) == {"error", "message"}
     for leak in ("Traceback", 'File "', "/work/", "retrieval/", ".py"):
         assert leak not in response.text
+
+
+# -- votes (the widget's 👍/👎) ----------------------------------------------------------------------
+def test_a_vote_on_an_answer_is_stored_once_per_reader_and_question(fake_retriever: Retriever, tmp_path: Path) -> None:
+    with make_client(fake_retriever, tmp_path) as client:
+        reply = client.get("/api/ask", params={"q": LEADER, "k": 4}).json()
+        shown = [hit["id"] for hit in reply["hits"]]
+        vote = {"q": reply["query"], "ids": shown, "vote": "down"}
+        assert client.post("/api/vote", json=vote).json() == {"stored": True}
+        assert client.post("/api/vote", json={**vote, "vote": "up"}).json() == {"stored": False}  # same reader
+    votes = FeedbackStore(tmp_path / "feedback.sqlite3").votes()
+    stored = [(v["question"], v["passage_ids"], v["vote"]) for v in votes]
+    assert stored == [(normalize_question(LEADER), shown, "down")]
+
+
+@pytest.mark.parametrize("body", [
+    {"q": LEADER, "ids": [], "vote": "maybe"},
+    {"q": LEADER, "ids": "dx-1", "vote": "up"},
+    {"q": LEADER, "ids": [1, 2], "vote": "up"},
+    {"q": "  ", "ids": [], "vote": "up"},
+    {"q": "あ" * (MAX_QUESTION_CHARS + 1), "ids": [], "vote": "up"},
+    {"ids": [], "vote": "up"},
+])
+def test_a_vote_that_cannot_be_used_is_refused_and_nothing_is_stored(fake_retriever: Retriever, tmp_path: Path,
+                                                                      body: dict) -> None:
+    with make_client(fake_retriever, tmp_path) as client:
+        assert_error(client.post("/api/vote", json=body), 400, "bad_vote")
+        assert_error(client.post("/api/vote", json={"q": LEADER, "ids": ["no-such-passage"], "vote": "up"}),
+                     409, "unknown_passage")  # e.g. the index changed since the answer
+        assert_error(client.post("/api/vote", content=b"{}", headers={"Content-Type": "text/plain"}), 415, "not_json")
+        assert_error(client.get("/api/vote"), 405, "method_not_allowed")
+    assert FeedbackStore(tmp_path / "feedback.sqlite3").votes() == []
 
 
 # -- answers -----------------------------------------------------------------------------------
@@ -84,7 +125,8 @@ def test_k_defaults_to_five(client: TestClient, fake_retriever: Retriever) -> No
 
 def test_openapi_describes_the_engines_json(client: TestClient, fake_retriever: Retriever) -> None:
     spec = client.get("/api/openapi.json").json()
-    assert set(spec["paths"]) == {"/api/ask"} and set(spec["paths"]["/api/ask"]) == {"get", "post"}
+    assert set(spec["paths"]) == {"/api/ask", "/api/vote"} and set(spec["paths"]["/api/ask"]) == {"get", "post"}
+    assert set(spec["paths"]["/api/vote"]) == {"post"}
     schemas = spec["components"]["schemas"]
     result = answer(fake_retriever, LEADER, k=1).to_dict()
     assert set(schemas["AskResponse"]["properties"]) == set(result)

@@ -23,3 +23,9 @@ schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_ask_behaves_as_its_openapi_description_says(case: schemathesis.Case) -> None:
     case.call_and_validate()
+
+
+@schema.include(path="/api/vote").parametrize()
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_vote_behaves_as_its_openapi_description_says(case: schemathesis.Case) -> None:
+    case.call_and_validate()

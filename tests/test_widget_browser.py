@@ -21,7 +21,7 @@ import pytest
 from app_server import serving
 
 import app
-from retrieval import Retriever
+from retrieval import FeedbackStore, Retriever, as_on_page
 
 pytestmark = pytest.mark.browser
 
@@ -79,8 +79,13 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[
 
 
 @pytest.fixture(scope="module")
-def app_url(fake_index: Path, sites: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = app.Settings(index=fake_index, db=tmp_path_factory.mktemp("widget-db") / "feedback.sqlite3",
+def widget_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("widget-db") / "feedback.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def app_url(fake_index: Path, sites: dict, widget_db: Path) -> Iterator[str]:
+    settings = app.Settings(index=fake_index, db=widget_db,
                             allowed_origins=(sites["allowed"][0],), rate_limit="1000/minute")
     with serving(Retriever.load(fake_index), settings) as url:
         widget = f'<script src="{url}widget.js" defer></script>'
@@ -181,6 +186,28 @@ def test_widget_on_another_site_answers_with_the_quote_and_a_working_citation_li
     assert reply.locator("blockquote").first.evaluate("q => getComputedStyle(q).color") != "rgb(255, 0, 255)"
     assert page.locator("[data-dxqa-widget]").evaluate("h => getComputedStyle(h).borderTopWidth") == "0px"
     assert context.cookies() == [] and page.evaluate("localStorage.length + sessionStorage.length") == 0
+
+
+def test_a_vote_in_the_widget_on_another_site_reaches_the_editors_report(context: object, sites: dict, app_url: str,
+                                                                         widget_db: Path, fake_index: Path) -> None:
+    page = context.new_page()
+    page.goto(f"{sites['allowed'][0]}/widget.html")
+    reply = ask(open_widget(page), "OCRって何？")
+    shown = reply.locator("blockquote").first.inner_text()
+    down = reply.get_by_role("button", name="役に立たなかった")
+    down.click()
+    reply.locator(".thanks").wait_for()
+    assert down.get_attribute("aria-pressed") == "true" and down.is_disabled()
+    assert reply.get_by_role("button", name="役に立った").is_disabled()  # one vote per answer
+    for _ in range(50):  # the vote is sent in the background
+        votes = [v for v in FeedbackStore(widget_db).votes() if v["question"] == "OCRって何?"]
+        if votes:
+            break
+        page.wait_for_timeout(100)
+    assert len(votes) == 1 and votes[0]["vote"] == "down"
+    first = Retriever.load(fake_index).passage(votes[0]["passage_ids"][0])  # the passages shown, best first
+    assert first is not None and as_on_page(first.text)[:20] in shown
+    assert FeedbackStore(widget_db).report().down_voted[0].question == "OCRって何?"
 
 
 def test_widget_says_so_when_the_articles_do_not_answer_and_shows_questions_as_text(

@@ -89,9 +89,22 @@ class AskRequest(BaseModel):
                                                "それはいつから? (only its first 500 characters are read)")
 
 
+class VoteRequest(BaseModel):
+    q: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, pattern=r"\S",
+                   description="what the reply searched: its `query`")
+    ids: list[str] = Field(max_length=MAX_K, description="the ids of the passages the reply showed, best first")
+    vote: Literal["up", "down"] = Field(description="👍 (up) or 👎 (down)")
+
+
+class VoteResponse(BaseModel):
+    stored: bool = Field(description="false when this address has already voted on this question today, or "
+                                     "has sent many votes and questions lately (nothing is stored then)")
+
+
 class ApiError(BaseModel):
-    error: str = Field(description="empty, too_long, not_text, bad_k, bad_prev, invalid_json, not_json, too_large, "
-                                   "aborted, rate_limited, method_not_allowed, bad_request or internal")
+    error: str = Field(description="empty, too_long, not_text, bad_k, bad_prev, bad_vote, unknown_passage, "
+                                   "invalid_json, not_json, too_large, aborted, rate_limited, method_not_allowed, "
+                                   "bad_request or internal")
     message: str
 
 
@@ -193,7 +206,7 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
-API_METHODS = {"/api/ask": "GET, POST", "/api/reload": "POST", "/api/openapi.json": "GET"}
+API_METHODS = {"/api/ask": "GET, POST", "/api/vote": "POST", "/api/reload": "POST", "/api/openapi.json": "GET"}
 
 
 class ApiMethods:
@@ -300,6 +313,19 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         """Same as GET, with a JSON body ``{"q": "...", "k": 5}``."""
         if limited := refused(request, "ask"):
             return limited
+        data = await json_body(request)
+        if isinstance(data, JSONResponse):
+            return data
+        k = data.get("k", 5)
+        # JSON Schema's "integer" includes 13.0 (JSON does not tell 13.0 from 13); 2.5 is still refused.
+        k = int(k) if isinstance(k, float) and k.is_integer() else k
+        previous = data.get("prev")
+        if previous is not None and not isinstance(previous, str):
+            return problem(400, "bad_prev", "prev must be the previous question, as text")
+        return await search(request, data.get("q", ""), k, previous)
+
+    async def json_body(request: Request) -> dict | JSONResponse:
+        """The request's JSON object, or the refusal to send instead."""
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             return problem(415, "not_json", 'send JSON with Content-Type: application/json, e.g. {"q": "...", "k": 5}')
         body = await read_body(request, MAX_BODY_BYTES)
@@ -311,13 +337,35 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
             data = None
         if not isinstance(data, dict):
             return problem(400, "invalid_json", 'the body must be a JSON object like {"q": "...", "k": 5}')
-        k = data.get("k", 5)
-        # JSON Schema's "integer" includes 13.0 (JSON does not tell 13.0 from 13); 2.5 is still refused.
-        k = int(k) if isinstance(k, float) and k.is_integer() else k
-        previous = data.get("prev")
-        if previous is not None and not isinstance(previous, str):
-            return problem(400, "bad_prev", "prev must be the previous question, as text")
-        return await search(request, data.get("q", ""), k, previous)
+        return data
+
+    @api.post("/api/vote", summary="👍/👎 on a reply (the widget's; the chat page has its own)",
+              responses={200: {"model": VoteResponse},
+                         **{status: {"model": ApiError, "description": text} for status, text in (
+                             (400, "the vote cannot be used"), (409, "a passage is not in the index being served"),
+                             (413, "the request body is too large"),
+                             (415, "the body is not sent as JSON"), (429, "too many requests from this address"))}},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": VoteRequest.model_json_schema()}}}})
+    async def vote(request: Request) -> Response:
+        """Store a reader's 👍/👎 on the reply to ``q`` that showed the passages ``ids``, for the editors'
+        report (``python -m retrieval report``); bounded per address like the chat page's votes."""
+        if limited := refused(request, "vote"):
+            return limited
+        data = await json_body(request)
+        if isinstance(data, JSONResponse):
+            return data
+        q, ids, liked = data.get("q"), data.get("ids"), data.get("vote")
+        retriever = ctx.retriever
+        if (not isinstance(q, str) or not q.strip() or len(q) > MAX_QUESTION_CHARS or liked not in ("up", "down")
+                or not isinstance(ids, list) or len(ids) > MAX_K or not all(isinstance(i, str) for i in ids)):
+            return problem(400, "bad_vote", 'send {"q": the reply\'s query, "ids": the passages it showed, '
+                                            '"vote": "up" or "down"}')
+        if not all(retriever.passage(i) is not None for i in ids):
+            return problem(409, "unknown_passage", "a passage is not in the index being served (it may have "
+                                                   "changed since the answer); nothing was stored")
+        stored = ctx.note_vote(client_of(request.scope), q, ids, liked)
+        return JSONResponse({"stored": stored})
 
     @api.post("/api/reload", include_in_schema=False)
     async def reload(request: Request) -> Response:

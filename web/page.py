@@ -148,6 +148,18 @@ class Context:
         except FeedbackError as error:
             log.warning("%s", error)
 
+    def note_vote(self, client: str, question: str, passage_ids: Sequence[str], vote: str) -> bool:
+        """Store a 👍 (``"up"``) or 👎 (``"down"``) on the reply to ``question`` that showed ``passage_ids``
+        (bounded per client like ``note_unanswered``); True when it was stored."""
+        if not self.may_record(client, question):
+            return False
+        try:
+            self.store.record_vote(question, passage_ids, vote)
+        except FeedbackError as error:
+            log.warning("%s", error)
+            return False
+        return True
+
     @property
     def retriever(self) -> Retriever:
         """The retriever for this request; a LiveRetriever moves on to new index generations."""
@@ -216,14 +228,9 @@ def on_vote(ctx: Context, state: dict | None, index: int | Sequence[int], liked:
     """👍/👎 on the reply at ``index`` of the chat; True when a vote was stored."""
     number = index if isinstance(index, int) else index[0]
     reply = (state or {}).get("replies", {}).get(str(number))
-    if reply is None or liked not in (True, False) or not ctx.may_record(client, reply["question"]):
+    if reply is None or liked not in (True, False):
         return False
-    try:
-        ctx.store.record_vote(reply["question"], reply["ids"], "up" if liked else "down")
-    except FeedbackError as error:
-        log.warning("%s", error)
-        return False
-    return True
+    return ctx.note_vote(client, reply["question"], reply["ids"], "up" if liked else "down")
 
 
 def client_host(request: gr.Request | None) -> str:
