@@ -313,7 +313,7 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         """Same as GET, with a JSON body ``{"q": "...", "k": 5}``."""
         if limited := refused(request, "ask"):
             return limited
-        data = await json_body(request)
+        data = await json_body(request, '{"q": "...", "k": 5}')
         if isinstance(data, JSONResponse):
             return data
         k = data.get("k", 5)
@@ -324,10 +324,10 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
             return problem(400, "bad_prev", "prev must be the previous question, as text")
         return await search(request, data.get("q", ""), k, previous)
 
-    async def json_body(request: Request) -> dict | JSONResponse:
-        """The request's JSON object, or the refusal to send instead."""
+    async def json_body(request: Request, example: str) -> dict | JSONResponse:
+        """The request's JSON object, or the refusal to send instead (``example``: a body to show)."""
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-            return problem(415, "not_json", 'send JSON with Content-Type: application/json, e.g. {"q": "...", "k": 5}')
+            return problem(415, "not_json", f"send JSON with Content-Type: application/json, e.g. {example}")
         body = await read_body(request, MAX_BODY_BYTES)
         if body is None:
             return problem(413, "too_large", f"the request body is larger than {MAX_BODY_BYTES} bytes")
@@ -336,7 +336,7 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
-            return problem(400, "invalid_json", 'the body must be a JSON object like {"q": "...", "k": 5}')
+            return problem(400, "invalid_json", f"the body must be a JSON object like {example}")
         return data
 
     @api.post("/api/vote", summary="👍/👎 on a reply (the widget's; the chat page has its own)",
@@ -352,7 +352,7 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         report (``python -m retrieval report``); bounded per address like the chat page's votes."""
         if limited := refused(request, "vote"):
             return limited
-        data = await json_body(request)
+        data = await json_body(request, '{"q": "...", "ids": ["..."], "vote": "up"}')
         if isinstance(data, JSONResponse):
             return data
         q, ids, liked = data.get("q"), data.get("ids"), data.get("vote")
