@@ -23,6 +23,7 @@ import numpy as np
 from corpus_sets import SEED_FILES, index_of, split_files, split_questions
 
 from retrieval import Retriever
+from retrieval.search.evaluate import gold_rank
 from retrieval.search.ranking import english_share
 
 # tests/data/corpus/README.md says which split is held out and which are tuning side.
@@ -42,7 +43,7 @@ def language(question: str) -> str:
 
 
 def rank_of(texts: list[str], gold: list[str]) -> int:
-    return next((i for i, text in enumerate(texts[:10], 1) if any(g in text for g in gold)), 0)
+    return gold_rank(texts[:10], gold)
 
 
 def summary(ranks: list[int]) -> tuple[float, float, float]:

@@ -25,14 +25,14 @@ sys.path.insert(0, str(ROOT))
 
 from retrieval import Retriever  # noqa: E402
 from retrieval.readers.conversation import answer, in_context, is_follow_up  # noqa: E402
+from retrieval.search.evaluate import gold_rank  # noqa: E402
 
 DEPTH = 5
 
 
 def rank(retriever: Retriever, query: str, gold: list[str]) -> tuple[int, bool]:
     result = retriever.search(query, k=DEPTH)
-    found = next((i for i, hit in enumerate(result.hits, 1) if any(g in hit.text for g in gold)), 0)
-    return found, result.answered
+    return gold_rank((hit.text for hit in result.hits), gold), result.answered
 
 
 def pairs_table(retriever: Retriever, files: list[str]) -> None:
@@ -48,9 +48,7 @@ def pairs_table(retriever: Retriever, files: list[str]) -> None:
                 reply = answer(retriever, row["q"], row["previous"], k=DEPTH)
                 read += reply.searched != row["q"].strip()
                 if row["gold"]:
-                    hits = [hit.text for hit in reply.hits]
-                    found = next((i for i, text in enumerate(hits, 1) if any(g in text for g in row["gold"])), 0)
-                    ranks.append((found, reply.answered))
+                    ranks.append((gold_rank((hit.text for hit in reply.hits), row["gold"]), reply.answered))
                 else:
                     unanswered.append(not reply.answered)
             n = len(ranks)

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from corpus_sets import DATA, SEED_FILES, index_of
 
+from retrieval import is_english
 from retrieval.search.evaluate import evaluate, load_questions
-from retrieval.search.ranking import english_share
 
 
 def language(row: dict) -> str:
-    return "en" if english_share(row["q"]) > 0.5 else "ja"
+    return "en" if is_english(row["q"]) else "ja"
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split
 
 import retrieval.search.ranking as ranking
 from retrieval.index.embedding import load_embedder
+from retrieval.search.evaluate import gold_rank
 
 
 def english(question: str) -> bool:
@@ -27,8 +28,7 @@ def english(question: str) -> bool:
 
 
 def rank_of(retriever, row: dict) -> int:
-    hits = retriever.search(row["q"], k=10).hits
-    return next((i for i, hit in enumerate(hits, 1) if any(g in hit.text for g in row["gold"])), 0)
+    return gold_rank((hit.text for hit in retriever.search(row["q"], k=10).hits), row["gold"])
 
 
 def figures(ranks: list[int]) -> str:

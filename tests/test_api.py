@@ -80,6 +80,12 @@ def test_a_vote_that_cannot_be_used_is_refused_and_nothing_is_stored(fake_retrie
                                                                       body: dict) -> None:
     with make_client(fake_retriever, tmp_path) as client:
         assert_error(client.post("/api/vote", json=body), 400, "bad_vote")
+    assert FeedbackStore(tmp_path / "feedback.sqlite3").votes() == []
+
+
+def test_a_vote_on_a_passage_not_served_or_not_sent_as_json_is_refused(fake_retriever: Retriever,
+                                                                       tmp_path: Path) -> None:
+    with make_client(fake_retriever, tmp_path) as client:
         assert_error(client.post("/api/vote", json={"q": LEADER, "ids": ["no-such-passage"], "vote": "up"}),
                      409, "unknown_passage")  # e.g. the index changed since the answer
         assert_error(client.post("/api/vote", content=b"{}", headers={"Content-Type": "text/plain"}), 415, "not_json")

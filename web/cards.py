@@ -21,7 +21,8 @@ RELATED_MIN_SCORE = 0.25  # below this a "related" answer is noise, not related
 ARTICLES_OPEN = 5  # the start screen lists up to this many articles open; more are collapsed under their count
 TITLE = "せたがやDXインタビュー Q&A"
 # What the page and the widget say they answer from (intro_text names the department when there is one).
-INTRO = "世田谷区の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます(文章は生成しません)。"
+INTRO_TEMPLATE = "{who}の職員インタビュー記事から、職員ご本人の言葉をそのまま引用して答えます(文章は生成しません)。"
+INTRO = INTRO_TEMPLATE.format(who="世田谷区")
 DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType({
@@ -150,9 +151,7 @@ def intro_text(retriever: Retriever) -> str:
     """The introduction for the articles being served: it names their department when they share one
     (the shipped article alone), and stays general once the series covers several."""
     departments = {a.department for a in retriever.articles if a.department}
-    if len(departments) != 1:
-        return INTRO
-    return INTRO.replace("世田谷区の職員", f"世田谷区 {departments.pop()}の職員", 1)
+    return INTRO_TEMPLATE.format(who=f"世田谷区 {departments.pop()}") if len(departments) == 1 else INTRO
 
 
 def widget_config(examples: Sequence[str], intro: str = INTRO) -> dict:

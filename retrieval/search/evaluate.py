@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,12 +76,18 @@ def load_questions(path: Path, need_gold: bool = True) -> list[dict]:
     return questions
 
 
+def gold_rank(texts: Iterable[str], gold: Sequence[str]) -> int:
+    """The 1-based rank of the first text holding a gold string (gold strings are exact substrings of
+    the article, so this does not depend on how it is cut into passages); 0 when none does."""
+    return next((i for i, text in enumerate(texts, 1) if any(g in text for g in gold)), 0)
+
+
 def evaluate(retriever: Retriever, questions: list[dict], unanswerable: list[dict] = ()) -> Report:
     """Rank of the first passage containing a gold string, per question, summarised."""
     ranks, misses, abstained_in = [], [], 0
     for row in questions:
         result = retriever.search(row["q"], k=MRR_DEPTH)
-        rank = next((i for i, hit in enumerate(result.hits, 1) if any(g in hit.text for g in row["gold"])), 0)
+        rank = gold_rank((hit.text for hit in result.hits), row["gold"])
         ranks.append(rank)
         abstained_in += not result.answered
         if rank != 1:
