@@ -250,3 +250,43 @@ def test_a_hit_counts_the_question_words_its_whole_article_contains(two_articles
     assert coverage == {"hoiku-online": {1 / 3}, "gomi-app": {2 / 3}}
     column, own = calibration.FEATURES.index("article_coverage"), calibration.FEATURES.index("hit_coverage")
     assert all(s.features[column] >= s.features[own] for s in two_articles.features(question))
+
+
+@pytest.mark.parametrize(("question", "ask"), [
+    ("区役所にはよく行くんだけど、キャッシュレスで払えるようになるの?", "キャッシュレスで払えるようになるの?"),
+    ("去年引っ越してきました。マイナンバーカードはどこで作れますか?", "マイナンバーカードはどこで作れますか?"),
+    ("I moved here last year. Where do I get a My Number card?", None),  # English questions are searched whole
+    ("DX推進リーダーって何をする人?", None),
+    ("正直、よくわからない", None),  # what follows the comma is too short to stand alone
+])
+def test_a_long_questions_ask_is_its_last_part(question: str, ask: str | None) -> None:
+    assert ranking.the_ask(question) == ask
+
+
+def test_a_long_question_is_ranked_with_its_ask_weighed_in(fake_retriever: Retriever) -> None:
+    raw = fake_retriever.embedder.embed_queries
+    long = "区役所にはよく行くんだけど、キャッシュレスで払えるようになるの?"
+    vectors = fake_retriever.embed_question(long)
+    assert np.allclose(vectors, raw([long, ranking.the_ask(long)]))
+    own, ranked_by = ranking.question_vectors(vectors)
+    mixed = (1 - ranking.ASK_SHARE) * vectors[0] + ranking.ASK_SHARE * vectors[1]
+    assert np.allclose(own, vectors[0]) and np.allclose(ranked_by, mixed / np.linalg.norm(mixed))
+    assert fake_retriever.search(long, query_vector=vectors) == fake_retriever.search(long)
+    short = "DX推進リーダーって何をする人?"
+    assert np.allclose(fake_retriever.embed_question(short), raw([short])[0])
+    # a follow-up read with the previous question keeps one vector: its last part is the follow-up alone
+    assert np.allclose(fake_retriever.embed_question(long, with_previous=True), raw([long])[0])
+
+
+def test_whether_a_long_question_is_answered_reads_its_own_vector(fake_retriever: Retriever) -> None:
+    long = "区役所にはよく行くんだけど、キャッシュレスで払えるようになるの?"
+    vectors = fake_retriever.embed_question(long)
+    scorer = fake_retriever._scorer
+    with_ask = {s.passage: s for s in scorer.score(long, vectors)}
+    alone = {s.passage: s for s in scorer.score(long, vectors[0])}
+    shared = set(with_ask) & set(alone)
+    assert shared
+    # each shared candidate's signals are the same either way (its dense score is the question's own) ...
+    assert all(with_ask[p].probability == pytest.approx(alone[p].probability) for p in shared)
+    # ... while the ranking follows the mix
+    assert [s.dense for s in scorer.score(long, vectors)] != [s.dense for s in scorer.score(long, vectors[0])]

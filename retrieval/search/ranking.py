@@ -6,6 +6,8 @@
   their English dictionary glosses for an English one. On the multi-article tuning corpus
   this beat the earlier many-views + rank fusion, which lowered Recall@1 there (readers rarely use
   the articles' words; docs/measurements.md).
+- A long Japanese question's last part (the ask after a preamble) is embedded too and weighs in the
+  ranking; the signals for "not found" read the question's own vector (:func:`question_vectors`).
 - A passage's article counts too: a small share of the mean score of its article's best
   candidates is added, so that an article with several close matches wins over a lone close
   match in an article about something else (it matters once the series has many articles).
@@ -50,6 +52,13 @@ INTRO_BONUS = 0.05
 # to 1.0, lower above (docs/measurements.md, round 4). No effect on an index of one article.
 ARTICLE_WEIGHT = 0.5
 ARTICLE_DEPTH = 3
+# A long Japanese question's last part (the ask after a preamble: 「…イメージだけど、どうすれば参加できる?」) is
+# embedded too and its vector mixed into the question's at this share, for the ranking only. Tuning side,
+# Japanese questions that have one, on each split's own index: R@1 0.718 -> 0.740 at 0.3 (0.745 at 0.4);
+# on 88 articles, flat (docs/measurements.md, rounds 10 and 12).
+ASK_SHARE = 0.3
+ASK_SENTENCES = re.compile(r"(?<=[。.!?！？])\s*")
+ASK_CLAUSES = re.compile(r"(?<=[、,])")
 MARGIN_DEPTH = 10  # a hit's margin: its dense score minus the mean of the question's best ten
 # A question about an article itself rather than its content: who interviewed, which part, when.
 ABOUT_ARTICLE = re.compile(
@@ -65,6 +74,33 @@ def english_share(text: str) -> float:
     if not letters:
         return 0.0
     return sum(ch.isascii() for ch in letters) / len(letters)
+
+
+def question_vectors(query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the question's own vector, the vector it is ranked by) from :meth:`Retriever.embed_question`'s
+    result: one vector, or two rows (the question's and its ask's), mixed at ``ASK_SHARE``."""
+    if query_vector.ndim == 1:
+        return query_vector, query_vector
+    mixed = (1 - ASK_SHARE) * query_vector[0] + ASK_SHARE * query_vector[1]
+    return query_vector[0], (mixed / np.linalg.norm(mixed)).astype(query_vector.dtype)
+
+
+def the_ask(question: str) -> str | None:
+    """A long Japanese question's last part, where readers put what they ask after saying why, else None.
+
+    Its last sentence when it has two or more of at least six characters, else the part after its last
+    comma when that part has eight characters or more. English questions have none: there the mix lost
+    on the tuning side's 88-article index (docs/measurements.md, round 12).
+    """
+    if english_share(question) > 0.5:
+        return None
+    parts = [part for part in ASK_SENTENCES.split(question.strip()) if len(part.strip()) >= 6]
+    if len(parts) >= 2:
+        return parts[-1].strip()
+    clauses = [clause for clause in ASK_CLAUSES.split(question) if clause.strip()]
+    if len(clauses) >= 2 and len(clauses[-1]) >= 8:
+        return clauses[-1].strip()
+    return None
 
 
 def is_about_article(question: str) -> bool:
@@ -225,10 +261,14 @@ class Scorer:
         """Candidates for a question, best first, each with its own probability (the first ``limit``
         of them; all when ``limit`` is None)."""
         about = is_about_article(question)
-        passages = self.candidates(query_vector, about)
+        own, ranked_by = question_vectors(query_vector)
+        passages = self.candidates(ranked_by, about)
         if not passages:
             return []
-        dense, best = self.dense_scores(query_vector, passages)
+        dense, best = self.dense_scores(ranked_by, passages)
+        # The signals for "not found" read the question's own vector: the ask weighed in lifts the scores of
+        # unanswerable questions too (tuning side: 3.7 % more of them answered; docs/measurements.md, round 12).
+        signal = dense if own is ranked_by else self.dense_scores(own, passages)[0]
         english = english_share(question) > 0.5
         # A Japanese question is cut once, for BM25 and for coverage; an English one is never cut by Sudachi.
         words = [] if english else self.data.lexical.tokens(question)
@@ -239,6 +279,7 @@ class Scorer:
         lexical = all_lexical[passages]
         rank = dense + weight * lexical / lexical.max() if lexical.max() > 0 else dense
         articles = self.article_scores(passages, dense)
+        signal_articles = articles if signal is dense else self.article_scores(passages, signal)
         if about:  # a question about the article itself: the article's own words (narration) come first
             titled = self.title_match(content, english)[passages]
             rank = rank + self._narration[passages] * (1 + TITLE_BONUS * titled) + INTRO_BONUS * self._intro[passages]
@@ -250,11 +291,11 @@ class Scorer:
         hit_covered = present[:, passages].sum(axis=0) / distinct if distinct else np.ones(len(passages))
         in_article = self._article_coverage(present)[self._article_code[passages]]
         compound = self._compound_coverage([] if english else compounds(question), passages)
-        usual = np.sort(dense)[::-1][:MARGIN_DEPTH].mean()  # how close the question's best ten come
-        margin = dense - usual
+        usual = np.sort(signal)[::-1][:MARGIN_DEPTH].mean()  # how close the question's best ten come
+        margin = signal - usual
         best_lexical = float(all_lexical.max())
-        rows = feature_rows(dense, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered,
-                            float(articles.max()) - usual, in_article, compound)
+        rows = feature_rows(signal, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered,
+                            float(signal_articles.max()) - usual, in_article, compound)
         probability = self.calibration.probability(rows)
         # Best first; exact ties by the best single view, then BM25, then the passage's number.
         order = np.lexsort((np.asarray(passages), -lexical, -best, -rank))[:limit]

@@ -24,7 +24,7 @@ from ..index.store import ArticleInfo, IndexData, load_generation, load_index
 from ..ingest.articles import Article
 from ..ingest.passages import Passage, views
 from .citation import passage_url
-from .ranking import ANSWER_WINDOW, Scorer, english_share
+from .ranking import ANSWER_WINDOW, Scorer, english_share, the_ask
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 20
@@ -169,11 +169,17 @@ class Retriever:
         An English question's vector goes through the embedder's question map (:mod:`retrieval.index.adapter`),
         fitted on single questions; a Japanese one's, or a follow-up read together with the previous
         question (``with_previous``), is used as it is (there the map cost the shipped article's dev set
-        and follow-ups more than it gained; docs/measurements.md, round 8)."""
+        and follow-ups more than it gained; docs/measurements.md, round 8).
+
+        A long question's last part (:func:`~retrieval.search.ranking.the_ask`) is embedded in the same
+        batch: then the result has two rows, the question's vector and its ask's (the ranking weighs the
+        ask in; the signals for "not found" read the question's own vector)."""
         question = check_question(question)
-        vectors = self.embedder.embed_queries([question])
+        ask = None if with_previous else the_ask(question)
+        vectors = self.embedder.embed_queries([question] if ask is None else [question, ask])
         moved = english_share(question) > 0.5 and not with_previous
-        return (self.adapter.apply(vectors) if moved else vectors)[0]
+        vectors = self.adapter.apply(vectors) if moved else vectors
+        return vectors[0] if ask is None else vectors
 
     def search(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> SearchResult:
         """The ``k`` best passages for a question and whether any of them answers it.
