@@ -171,7 +171,7 @@ class Retriever:
         question (``with_previous``), is used as it is (there the map cost the shipped article's dev set
         and follow-ups more than it gained; docs/measurements.md, round 8).
 
-        A long question's last part (:func:`~retrieval.search.ranking.the_ask`) is embedded in the same
+        A long Japanese question's last part (:func:`~retrieval.search.ranking.the_ask`) is embedded in the same
         batch: then the result has two rows, the question's vector and its ask's (the ranking weighs the
         ask in; the signals for "not found" read the question's own vector)."""
         question = check_question(question)
