@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect
@@ -355,16 +355,16 @@ def add_routes(api: FastAPI, ctx: Context, *, limits: ClientLimits, admin_token:
         data = await json_body(request, '{"q": "...", "ids": ["..."], "vote": "up"}')
         if isinstance(data, JSONResponse):
             return data
-        q, ids, liked = data.get("q"), data.get("ids"), data.get("vote")
-        retriever = ctx.retriever
-        if (not isinstance(q, str) or not q.strip() or len(q) > MAX_QUESTION_CHARS or liked not in ("up", "down")
-                or not isinstance(ids, list) or len(ids) > MAX_K or not all(isinstance(i, str) for i in ids)):
+        try:
+            sent = VoteRequest.model_validate(data)  # the schema the OpenAPI description shows, checked once
+        except ValidationError:
             return problem(400, "bad_vote", 'send {"q": the reply\'s query, "ids": the passages it showed, '
                                             '"vote": "up" or "down"}')
-        if not all(retriever.passage(i) is not None for i in ids):
+        retriever = ctx.retriever
+        if not all(retriever.passage(i) is not None for i in sent.ids):
             return problem(409, "unknown_passage", "a passage is not in the index being served (it may have "
                                                    "changed since the answer); nothing was stored")
-        stored = ctx.note_vote(client_of(request.scope), q, ids, liked)
+        stored = ctx.note_vote(client_of(request.scope), sent.q, sent.ids, sent.vote)
         return JSONResponse({"stored": stored})
 
     @api.post("/api/reload", include_in_schema=False)
