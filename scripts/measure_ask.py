@@ -1,7 +1,8 @@
-"""How much a long question's last part should weigh in the ranking (``ranking.ASK_SHARE``); tuning side only.
+"""How much a ranking weight should weigh (``ranking.ASK_SHARE`` or another); tuning side only.
 
     python scripts/measure_ask.py [--shares 0,0.2,0.3,0.4] [--work /tmp/ask-indexes] [--reuse]
     python scripts/measure_ask.py --index DIR [--shares 0,0.3] [--english]
+    python scripts/measure_ask.py --weight ARTICLE_WORDS_WEIGHT --shares 0,0.05 [--index DIR]
 
 Builds an index of each tuning-side split (the shipped article plus the split's articles) and one of the
 shipped article alone, then asks every tuning-side question through ``Retriever.search`` at each share
@@ -11,6 +12,8 @@ unanswerable ones declined. Held-out splits and sets (tests/data/corpus/README.m
 ``--reuse`` takes the indexes a previous run left in ``--work``. ``--index``: ask every tuning-side split's
 questions on that one index instead (e.g. the series of 88 articles built by ``compare_baseline.py --together``).
 ``--english``: give English questions a last part too (their last sentence), as round 12 first did.
+``--weight``: the ``ranking`` constant the values are given to (default ``ASK_SHARE``; round 13 measured
+``ARTICLE_WORDS_WEIGHT``, the share of the question's words each article contains).
 """
 
 from __future__ import annotations
@@ -51,7 +54,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--index", type=Path, help="one index to ask every split's questions on")
     parser.add_argument("--english", action="store_true", help="English questions' last sentence too")
+    parser.add_argument("--weight", default="ASK_SHARE", help="the ranking constant to vary")
     args = parser.parse_args()
+    if not isinstance(getattr(ranking, args.weight, None), float):
+        parser.error(f"ranking has no weight named {args.weight}")
     if args.english:
         ranking.the_ask = retriever_module.the_ask = english_too(ranking.the_ask)
     shares = [float(share) for share in args.shares.split(",")]
@@ -64,7 +70,7 @@ def main() -> None:
     for name, (answerable, unanswerable) in asked.items():
         retriever = one if args.index else index(name, args.work, args.reuse)
         for share in shares:
-            ranking.ASK_SHARE = share
+            setattr(ranking, args.weight, share)
             for row in answerable:
                 result = retriever.search(row["q"], k=10)
                 key = group(name, row["q"], share)
@@ -72,7 +78,7 @@ def main() -> None:
                 turned_away[key].append(not result.answered)
             for row in unanswerable:
                 declined[group(name, row["q"], share)].append(not retriever.search(row["q"], k=3).answered)
-    print("| index | language | last part | share | answerable | R@1 | R@5 | MRR | wrongly \"not found\" "
+    print(f"| index | language | last part | {args.weight} | answerable | R@1 | R@5 | MRR | wrongly \"not found\" "
           "| unanswerable | declined |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for key in sorted(ranks.keys() | declined.keys()):
@@ -80,7 +86,7 @@ def main() -> None:
         figures = (f"{np.mean(r == 1):.3f} | {np.mean((r >= 1) & (r <= 5)):.3f} | "
                    f"{np.mean(np.where(r > 0, 1 / np.maximum(r, 1), 0)):.3f} | {np.mean(turned_away[key]):.3f}"
                    if len(r) else "- | - | - | -")
-        print(f"| {' | '.join(key[:3])} | {key[3]:.1f} | {len(r)} | {figures} | {len(declined[key])} | "
+        print(f"| {' | '.join(key[:3])} | {key[3]:g} | {len(r)} | {figures} | {len(declined[key])} | "
               f"{np.mean(declined[key]) if declined[key] else float('nan'):.3f} |")
 
 

@@ -202,6 +202,7 @@ def test_on_one_article_the_article_score_changes_no_ranking(fake_retriever: Ret
     questions = [*QUESTIONS, "区役所ではどんなデジタル化をしているの?", "What does the DX team do?"]
     with_article = [[h.id for h in fake_retriever.search(q, k=10).hits] for q in questions]
     monkeypatch.setattr(ranking, "ARTICLE_WEIGHT", 0.0)
+    monkeypatch.setattr(ranking, "ARTICLE_WORDS_WEIGHT", 0.0)
     without = [[h.id for h in fake_retriever.search(q, k=10).hits] for q in questions]
     assert with_article == without
 
@@ -250,6 +251,24 @@ def test_a_hit_counts_the_question_words_its_whole_article_contains(two_articles
     assert coverage == {"hoiku-online": {1 / 3}, "gomi-app": {2 / 3}}
     column, own = calibration.FEATURES.index("article_coverage"), calibration.FEATURES.index("hit_coverage")
     assert all(s.features[column] >= s.features[own] for s in two_articles.features(question))
+
+
+def test_the_article_holding_more_of_the_questions_words_moves_up(two_articles: Retriever,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """ごみ and 分別 are in the ごみ app article, 保育園 in the other: with the share of the question's words
+    each article holds weighed in, the ごみ article's passages come no later than without it, some earlier."""
+    question = "保育園のごみの分別"
+
+    def places() -> list[int]:
+        return [i for i, hit in enumerate(two_articles.search(question, k=12).hits) if hit.article_id == "gomi-app"]
+
+    shipped = places()
+    monkeypatch.setattr(ranking, "ARTICLE_WORDS_WEIGHT", 0.0)
+    without = places()
+    assert all(a <= b for a, b in zip(shipped, without, strict=False))  # each ごみ passage as high or higher
+    assert len(shipped) > len(without) or shipped != without  # and some higher
+    monkeypatch.setattr(ranking, "ARTICLE_WORDS_WEIGHT", 10.0)
+    assert places() == list(range(12))  # weighed heavily, the ごみ article's passages all come first
 
 
 @pytest.mark.parametrize(("question", "ask"), [

@@ -10,7 +10,8 @@
   ranking; the signals for "not found" read the question's own vector (:func:`question_vectors`).
 - A passage's article counts too: a small share of the mean score of its article's best
   candidates is added, so that an article with several close matches wins over a lone close
-  match in an article about something else (it matters once the series has many articles).
+  match in an article about something else (it matters once the series has many articles), and a
+  smaller share of how many of the question's words the article contains.
 - Narration (intros, outros, the series' boilerplate) never answers a content question: it is
   searched only when the question is about an article itself (誰がインタビューした? いつの記事?).
 - Each hit gets its own calibrated probability (:mod:`retrieval.index.calibration`) from its dense
@@ -52,6 +53,11 @@ INTRO_BONUS = 0.05
 # to 1.0, lower above (docs/measurements.md, round 4). No effect on an index of one article.
 ARTICLE_WEIGHT = 0.5
 ARTICLE_DEPTH = 3
+# And the share of the question's content words its article contains (``in_article``, also a "not found" signal)
+# gets ARTICLE_WORDS_WEIGHT: on 88 articles it picks the article that has the question's words among close
+# matches. Tuning side, 88 articles: Japanese R@1 0.630 -> 0.640, English 0.692 -> 0.710; flat on each split's
+# own index; no effect on one article (docs/measurements.md, rounds 12 and 13).
+ARTICLE_WORDS_WEIGHT = 0.05
 # A long Japanese question's last part (the ask after a preamble: 「…イメージだけど、どうすれば参加できる?」) is
 # embedded too and its vector mixed into the question's at this share, for the ranking only. Tuning side,
 # Japanese questions that have one, on each split's own index: R@1 0.718 -> 0.740 at 0.3 (0.745 at 0.4);
@@ -280,16 +286,16 @@ class Scorer:
         rank = dense + weight * lexical / lexical.max() if lexical.max() > 0 else dense
         articles = self.article_scores(passages, dense)
         signal_articles = articles if signal is dense else self.article_scores(passages, signal)
-        if about:  # a question about the article itself: the article's own words (narration) come first
-            titled = self.title_match(content, english)[passages]
-            rank = rank + self._narration[passages] * (1 + TITLE_BONUS * titled) + INTRO_BONUS * self._intro[passages]
-        elif ARTICLE_WEIGHT:
-            rank = rank + ARTICLE_WEIGHT * articles
         covered = coverage(question, english, words, self._vocabulary, self._glosses)
         present = index.presence(content)  # one row per distinct content word, one column per passage
         distinct = len(present)
         hit_covered = present[:, passages].sum(axis=0) / distinct if distinct else np.ones(len(passages))
         in_article = self._article_coverage(present)[self._article_code[passages]]
+        if about:  # a question about the article itself: the article's own words (narration) come first
+            titled = self.title_match(content, english)[passages]
+            rank = rank + self._narration[passages] * (1 + TITLE_BONUS * titled) + INTRO_BONUS * self._intro[passages]
+        else:
+            rank = rank + ARTICLE_WEIGHT * articles + ARTICLE_WORDS_WEIGHT * in_article
         compound = self._compound_coverage([] if english else compounds(question), passages)
         usual = np.sort(signal)[::-1][:MARGIN_DEPTH].mean()  # how close the question's best ten come
         margin = signal - usual
