@@ -55,8 +55,9 @@ ARTICLE_WEIGHT = 0.5
 ARTICLE_DEPTH = 3
 # And the share of the question's content words its article contains (``in_article``, also a "not found" signal)
 # gets ARTICLE_WORDS_WEIGHT: on 88 articles it picks the article that has the question's words among close
-# matches. Tuning side, 88 articles: Japanese R@1 0.630 -> 0.640, English 0.692 -> 0.710; flat on each split's
-# own index; no effect on one article (docs/measurements.md, rounds 12 and 13).
+# matches. Tuning side, 88 articles: Japanese R@1 0.630 -> 0.639, English 0.692 -> 0.710 (lower for Japanese at
+# 0.1); flat on each split's own index; no effect on one article. Held-out exam21 on 92 articles: Japanese R@1
+# 0.625 -> 0.650 (docs/measurements.md, round 13).
 ARTICLE_WORDS_WEIGHT = 0.05
 # A long Japanese question's last part (the ask after a preamble: 「…イメージだけど、どうすれば参加できる?」) is
 # embedded too and its vector mixed into the question's at this share, for the ranking only. Tuning side,
