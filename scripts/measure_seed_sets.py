@@ -34,10 +34,11 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/seed-sets")
     parser.add_argument("--thresholds", help="e.g. 0.5,0.4,0.3: what each would turn away and decline")
     args = parser.parse_args()
+    sets = args.sets or ["seed_exam4"]
     retriever = index_of("seed", SEED_FILES, Path(args.work))
     print("| set | language | R@1 | R@5 | MRR | answerable wrongly \"not found\" | unanswerable \"not found\" |")
     print("|---|---|---|---|---|---|---|")
-    for name in args.sets or ["seed_exam4"]:
+    for name in sets:
         questions = load_questions(DATA / f"{name}.jsonl")
         unanswerable = load_questions(DATA / f"{name}_oos.jsonl", need_gold=False)
         for lang in ("ja", "en", None):
@@ -49,7 +50,7 @@ def main() -> None:
             print(f"| {name} | {lang or 'both'} | {report.recall_at_1:.3f} | {report.recall_at_5:.3f} | "
                   f"{report.mrr:.3f} | {wrongly}/{report.questions} | {declined}/{report.unanswerable} |")
     if args.thresholds:
-        thresholds(retriever, args.sets or ["seed_exam4"], [float(t) for t in args.thresholds.split(",")])
+        thresholds(retriever, sets, [float(t) for t in args.thresholds.split(",")])
 
 
 def thresholds(retriever, sets: list[str], cuts: list[float]) -> None:
