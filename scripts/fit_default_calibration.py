@@ -13,7 +13,7 @@ languages' questions without ``calibration.NOT_FOR_ENGLISH`` (round 7).
 Indexes of 26 to 52 articles (the shipped article with the first six splits, with exam4 to exam9,
 and with all twelve) then set only how far each language's threshold moves as the series grows
 (``calibration.growth_allowance``: English gives way, Japanese tightens). The held-out splits
-(exam10 to exam22; tests/data/corpus/README.md) are never used here.
+(exam10 to exam23; tests/data/corpus/README.md) are never used here.
 """
 
 from __future__ import annotations

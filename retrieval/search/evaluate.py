@@ -161,30 +161,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
                     labels.append(label)
     x = np.array([f[0] for f in firsts])
     y = np.array(labels)
-    is_english = x[:, FEATURES.index("english")] > 0.5
-    own = all((~is_english & (y == label)).sum() >= MIN_OWN_MODEL for label in (0, 1))
-    every = np.ones(len(x), dtype=bool)
-    # (questions fitted on, signals left out, questions it judges)
-    models = ([(~is_english, (), ~is_english), (every, NOT_FOR_ENGLISH, is_english)] if own
-              else [(every, (), every)])
-
-    def fitted(signals: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
-        _, weights = fit(signals[mask], y[mask])
-        answerable = [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]
-        return decline_bias(weights, answerable), weights
-
-    abstained = np.zeros(len(x), dtype=bool)
-    fits = []
-    for fitted_on, drop, judged in models:
-        signals = x.copy()
-        signals[:, [FEATURES.index(name) for name in drop]] = 0.0  # a constant column: its weight stays 0
-        for j in np.flatnonzero(judged):
-            keep = fitted_on.copy()
-            keep[j] = False
-            bias, weights = fitted(signals, keep)
-            abstained[j] = (firsts[j] @ weights).max() + bias < 0
-        fits.append(fitted(signals, fitted_on))
-    (bias, weights), (english_bias, english_weights) = fits[0], fits[-1]
+    (bias, weights), (english_bias, english_weights), own, abstained = fit_models(firsts, y, leave_one_out=True)
     start = float(x[:, FEATURES.index("corpus_size")].max())
     larger_rows = [hits for searcher, answerable in larger for row in answerable
                    if (hits := first_hits(searcher, row["q"])) is not None]
@@ -203,3 +180,36 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
         **({"larger": [len(searcher.data.articles) for searcher, _ in larger]} if larger else {})})
     return Fitted(calibration, int(y.sum()), int(len(y) - y.sum()),
                   float(abstained[y == 1].mean()), float(abstained[y == 0].mean()))
+
+
+def fit_models(firsts: list[np.ndarray], y: np.ndarray, leave_one_out: bool = False
+               ) -> tuple[tuple[float, np.ndarray], tuple[float, np.ndarray], bool, np.ndarray]:
+    """The two logistic models of :func:`fit_calibration` from each question's first hits' signals
+    (``firsts``) and labels (``y``: 1 answerable, 0 not): ((bias, weights) for Japanese questions, (bias,
+    weights) for English ones, whether Japanese has a model of its own, and with ``leave_one_out`` whether
+    each question would be declined by a fit without it)."""
+    x = np.array([f[0] for f in firsts])
+    is_english = x[:, FEATURES.index("english")] > 0.5
+    own = all((~is_english & (y == label)).sum() >= MIN_OWN_MODEL for label in (0, 1))
+    every = np.ones(len(x), dtype=bool)
+    # (questions fitted on, signals left out, questions it judges)
+    models = ([(~is_english, (), ~is_english), (every, NOT_FOR_ENGLISH, is_english)] if own
+              else [(every, (), every)])
+
+    def fitted(signals: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
+        _, weights = fit(signals[mask], y[mask])
+        answerable = [f for f, m, label in zip(firsts, mask, y, strict=True) if m and label]
+        return decline_bias(weights, answerable), weights
+
+    abstained = np.zeros(len(x), dtype=bool)
+    fits = []
+    for fitted_on, drop, judged in models:
+        signals = x.copy()
+        signals[:, [FEATURES.index(name) for name in drop]] = 0.0  # a constant column: its weight stays 0
+        for j in np.flatnonzero(judged) if leave_one_out else ():
+            keep = fitted_on.copy()
+            keep[j] = False
+            bias, weights = fitted(signals, keep)
+            abstained[j] = (firsts[j] @ weights).max() + bias < 0
+        fits.append(fitted(signals, fitted_on))
+    return fits[0], fits[-1], own, abstained
