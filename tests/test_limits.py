@@ -91,3 +91,22 @@ def test_votes_on_the_same_question_count_once_per_client(fake_retriever: Retrie
     history, _, state = on_ask(ctx, LEADER, [], new_state(), client="203.0.113.7")
     results = [on_vote(ctx, state, len(history) - 1, liked, client="203.0.113.7") for liked in (False,) * 30]
     assert results.count(True) == 1 and len(store.votes()) == 1
+
+
+@pytest.mark.parametrize("number", [999, -1, "0", True, 1.5])
+def test_a_queue_call_naming_no_function_of_the_page_gets_a_short_refusal(fake_retriever: Retriever, tmp_path: Path,
+                                                                         number: object) -> None:
+    with make_client(fake_retriever, tmp_path, "100/minute") as client:
+        response = client.post("/gradio_api/queue/join",
+                               json={"data": [LEADER], "fn_index": number, "session_hash": "abc"})
+        assert response.status_code == 422 and response.json()["error"] == "unknown_function", response.text
+        assert client.post("/gradio_api/call/chat", json={"data": [LEADER]}).status_code == 200  # the app goes on
+
+
+def test_a_queue_call_the_page_makes_still_reaches_gradio(fake_retriever: Retriever, tmp_path: Path) -> None:
+    with make_client(fake_retriever, tmp_path, "100/minute") as client:
+        config = client.get("/config").json()
+        number = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "chat")
+        response = client.post("/gradio_api/queue/join",
+                               json={"data": [LEADER], "fn_index": number, "session_hash": "abc"})
+        assert response.status_code == 200 and "event_id" in response.json(), response.text

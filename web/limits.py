@@ -9,6 +9,7 @@ has none). Counters live in memory, per process (the maintained ``limits`` packa
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -28,6 +29,11 @@ SAME_QUESTION_RATE = "1/day"
 GRADIO_CALLS = ("/gradio_api/queue/join", "/gradio_api/run/", "/gradio_api/call/", "/gradio_api/api/",
                 "/gradio_api/component_server")
 GRADIO_REFUSED = ("/gradio_api/upload", "/gradio_api/process_recording")
+# A queue call names the page's function by number; Gradio fails inside on a number it does not have
+# (a KeyError, a traceback in the log and a broken event stream), so the gate checks it first. Bodies
+# larger than this are passed on unread (the page's own calls are a few kilobytes).
+QUEUE_JOIN = "/gradio_api/queue/join"
+READ_LIMIT = 256 * 1024
 
 
 def problem(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -80,7 +86,9 @@ class ClientLimits:
 
 
 class GradioGate:
-    """Pure ASGI middleware: Gradio calls share ``/api/ask``'s per-client limit; uploads are refused."""
+    """Pure ASGI middleware: Gradio calls share ``/api/ask``'s per-client limit; uploads are refused;
+    a queue call naming a function the page does not have is refused (the page's functions:
+    ``app.state.page_functions``, set when the page is mounted)."""
 
     def __init__(self, app: ASGIApp, limits: ClientLimits) -> None:
         self.app = app
@@ -94,7 +102,35 @@ class GradioGate:
                 refusal = problem(403, "forbidden", "this app accepts no uploads")
             elif scope["method"] == "POST" and path.startswith(GRADIO_CALLS):
                 refusal = self.limits.refused(client_of(scope))
+            if refusal is None and scope["method"] == "POST" and path == QUEUE_JOIN:
+                refusal, receive = await unknown_function(scope, receive)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+async def unknown_function(scope: Scope, receive: Receive) -> tuple[JSONResponse | None, Receive]:
+    """(a 422 refusal if a queue call names a function the page does not have, else None; ``receive`` that
+    replays what was read). Anything else about the body is left to Gradio."""
+    known = getattr(getattr(scope.get("app"), "state", None), "page_functions", None)
+    messages, size = [], 0
+    while known is not None and size <= READ_LIMIT:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+
+    async def replay() -> dict:
+        return messages.pop(0) if messages else await receive()
+    if known is None or size > READ_LIMIT or messages[-1].get("more_body"):
+        return None, replay
+    try:
+        body = json.loads(b"".join(m.get("body", b"") for m in messages))
+    except ValueError:
+        return None, replay
+    number = body.get("fn_index") if isinstance(body, dict) else None
+    if number is None or (isinstance(number, int) and not isinstance(number, bool) and number in known):
+        return None, replay
+    return problem(422, "unknown_function", "no such function on this page"), replay
