@@ -1,0 +1,118 @@
+"""Round 14's try, not adopted: the default calibration fitted on eight more question writers (exam10-exam17).
+
+    python scripts/round14_writers.py [--work /tmp/round14] [--reuse]
+
+Every question's first hits are computed once, on the index the calibration meets it on (the shipped
+article alone for the shipped article's sets, the shipped article with a split's articles for a split).
+Then, as ``search()`` decides (one of the first hits reaching 0.5):
+
+- shipped: ``retrieval/index/default_calibration.json`` (round 8's fit);
+- the try: the fit of ``scripts/fit_default_calibration.py`` (:func:`retrieval.search.evaluate.fit_models`)
+  on its questions (the shipped article's dev, extra and seed_en_oos; the splits tune ... exam9) and on
+  exam10 ... exam17's. Its size allowance, which acts only past the indexes it was fitted on, is left out.
+
+Judged on what neither was fitted on: the shipped article's other tuning-side sets (fresh, seed_exam,
+seed_short); exam10 ... exam17, each judged by the try fitted without it (the shipped fit never saw them);
+and the held-out sets (seed_exam2 ... seed_exam6 on the shipped article, exam18 ... exam22 on their own
+indexes). Aggregates only: turned away (answerable questions answered "not found") and declined
+(unanswerable ones) per language. ``--reuse`` loads the indexes a previous run left in ``--work``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from corpus_sets import DATA, SEED_FILES, index_of, seed_questions, split_files, split_questions
+
+from retrieval import Retriever
+from retrieval.index.calibration import DEFAULTS_FILE, Calibration
+from retrieval.search.evaluate import first_hits, fit_models, load_questions
+from retrieval.search.ranking import english_share
+
+FITTED = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
+WRITERS = ("exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17")
+SEED_TUNING = ("fresh", "seed_exam", "seed_short")
+SEED_HELD_OUT = ("seed_exam2", "seed_exam3", "seed_exam4", "seed_exam5", "seed_exam6")
+HELD_OUT = ("exam18", "exam19", "exam20", "exam21", "exam22")
+Row = tuple[np.ndarray, int, bool]  # (first hits' signals, answerable?, English?)
+Judge = Callable[[np.ndarray, bool], bool]  # (first hits' signals, English?) -> declined?
+
+
+def rows_of(retriever: Retriever, answerable: list[dict], unanswerable: list[dict]) -> list[Row]:
+    return [(hits, label, english_share(row["q"]) > 0.5)
+            for label, rows in ((1, answerable), (0, unanswerable)) for row in rows
+            if (hits := first_hits(retriever, row["q"])) is not None]
+
+
+def fitted(rows: list[Row]) -> Judge:
+    japanese, english, own, _ = fit_models([f for f, _, _ in rows], np.array([label for _, label, _ in rows], float))
+
+    def declines(features: np.ndarray, is_english: bool) -> bool:
+        bias, weights = english if (is_english and own) else japanese
+        return float((features @ weights).max() + bias) < 0
+    return declines
+
+
+def shipped(embedder_name: str) -> Judge:
+    import json
+
+    calibration = Calibration.from_dict(json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))[embedder_name])
+    return lambda features, _: bool((calibration.probability(features) < calibration.threshold).all())
+
+
+def cells(judge_for: Callable[[str], Judge], groups: dict[str, list[Row]]) -> str:
+    """Turned away and declined per language over ``groups``, each judged by ``judge_for(name)``."""
+    counts = {(lang, label): [0, 0] for lang in ("ja", "en") for label in (1, 0)}
+    for name, rows in groups.items():
+        declines = judge_for(name)
+        for features, label, is_english in rows:
+            cell = counts[("en" if is_english else "ja", label)]
+            cell[0] += declines(features, is_english)
+            cell[1] += 1
+    return " | ".join(f"{counts[key][0]}/{counts[key][1]}" for key in counts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", default="/tmp/round14")
+    parser.add_argument("--reuse", action="store_true", help="load the indexes a previous run left in --work")
+    args = parser.parse_args()
+    work = Path(args.work)
+
+    def index(name: str, files: list[Path]) -> Retriever:
+        if args.reuse and (work / f"{name}-index").exists():
+            return Retriever.load(work / f"{name}-index")
+        return index_of(name, files, work)
+
+    def seed_set(name: str) -> list[Row]:
+        return rows_of(seed, load_questions(DATA / f"{name}.jsonl"),
+                       load_questions(DATA / f"{name}_oos.jsonl", need_gold=False))
+
+    seed = index("seed", SEED_FILES)
+    fitted_seed = rows_of(seed, *seed_questions())
+    splits = {split: rows_of(index(split, SEED_FILES + split_files(split)), *split_questions(split))
+              for split in FITTED + WRITERS + HELD_OUT}
+    before = shipped(seed.embedder.name)
+    after = fitted(fitted_seed + [r for s in FITTED + WRITERS for r in splits[s]])
+    without = {held: fitted(fitted_seed + [r for s in FITTED + WRITERS if s != held for r in splits[s]])
+               for held in WRITERS}
+    print("| judged on | calibration | ja turned away | ja declined | en turned away | en declined |")
+    print("|---|---|---|---|---|---|")
+    table = [
+        ("exam10 ... exam17 (held out; own indexes)", {s: splits[s] for s in WRITERS}, without.get),
+        ("fresh, seed_exam, seed_short (the shipped article)", {s: seed_set(s) for s in SEED_TUNING}, None),
+        ("the dev set (the shipped article; fitted on by both)", {"dev": seed_set("dev")}, None),
+        ("seed_exam2 ... seed_exam6 (held out; the shipped article)", {s: seed_set(s) for s in SEED_HELD_OUT}, None),
+        ("exam18 ... exam22 (held out; own indexes)", {s: splits[s] for s in HELD_OUT}, None),
+    ]
+    for label, groups, left_out in table:
+        print(f"| {label} | shipped (round 8's fit) | {cells(lambda _: before, groups)} |")
+        print(f"| | the try{', the split left out' if left_out else ''} | "
+              f"{cells(left_out or (lambda _: after), groups)} |")
+
+
+if __name__ == "__main__":
+    main()
