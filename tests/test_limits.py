@@ -110,3 +110,15 @@ def test_a_queue_call_the_page_makes_still_reaches_gradio(fake_retriever: Retrie
         response = client.post("/gradio_api/queue/join",
                                json={"data": [LEADER], "fn_index": number, "session_hash": "abc"})
         assert response.status_code == 200 and "event_id" in response.json(), response.text
+
+
+def test_an_event_stream_for_a_session_the_queue_does_not_hold_ends_quietly(
+        fake_retriever: Retriever, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A tab left open across a restart asks for its old session: Gradio's own "session not found"
+    message, and no error in the server log."""
+    with make_client(fake_retriever, tmp_path, "100/minute") as client, caplog.at_level("INFO"):
+        response = client.get("/gradio_api/queue/data", params={"session_hash": "gone"})
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+        assert '"session_not_found":true' in response.text
+        assert client.get("/gradio_api/queue/data").status_code == 422  # no session named: Gradio's answer
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text

@@ -13,10 +13,11 @@ import json
 import math
 import time
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from limits import RateLimitItem, parse, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from retrieval import normalize_question
@@ -34,6 +35,12 @@ GRADIO_REFUSED = ("/gradio_api/upload", "/gradio_api/process_recording")
 # larger than this are passed on unread (the page's own calls are a few kilobytes).
 QUEUE_JOIN = "/gradio_api/queue/join"
 READ_LIMIT = 256 * 1024
+# A reader's event stream for a session the queue does not hold (a tab left open across a restart): Gradio
+# sends this message and then raises inside the stream, which logs two tracebacks per reconnect. The gate
+# sends the same message itself and nothing is raised.
+QUEUE_DATA = "/gradio_api/queue/data"
+NO_SESSION = (b'data: {"msg":"unexpected_error","event_id":null,"message":"404: Not Found",'
+              b'"session_not_found":true,"success":false}\n\n')
 
 
 def problem(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -88,7 +95,8 @@ class ClientLimits:
 class GradioGate:
     """Pure ASGI middleware: Gradio calls share ``/api/ask``'s per-client limit; uploads are refused;
     a queue call naming a function the page does not have is refused (the page's functions:
-    ``app.state.page_functions``, set when the page is mounted)."""
+    ``app.state.page_functions``, set when the page is mounted), and an event stream for a session the
+    queue does not hold gets Gradio's own "session not found" message without Gradio raising."""
 
     def __init__(self, app: ASGIApp, limits: ClientLimits) -> None:
         self.app = app
@@ -104,10 +112,23 @@ class GradioGate:
                 refusal = self.limits.refused(client_of(scope))
             if refusal is None and scope["method"] == "POST" and path == QUEUE_JOIN:
                 refusal, receive = await unknown_function(scope, receive)
+            if refusal is None and scope["method"] == "GET" and path == QUEUE_DATA and not session_held(scope):
+                refusal = Response(NO_SESSION, media_type="text/event-stream")
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def session_held(scope: Scope) -> bool:
+    """Whether Gradio's queue holds the session a ``queue/data`` request names (True when it cannot tell:
+    then Gradio answers as it does)."""
+    page = getattr(getattr(scope.get("app"), "state", None), "page", None)
+    sessions = getattr(getattr(page, "_queue", None), "pending_messages_per_session", None)
+    if not isinstance(sessions, dict):
+        return True
+    session = QueryParams(scope.get("query_string", b"").decode("latin-1")).get("session_hash")
+    return session is None or session in sessions  # without one, Gradio's own check answers 422
 
 
 async def unknown_function(scope: Scope, receive: Receive) -> tuple[JSONResponse | None, Receive]:
