@@ -182,18 +182,21 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
                   float(abstained[y == 1].mean()), float(abstained[y == 0].mean()))
 
 
-def fit_models(firsts: list[np.ndarray], y: np.ndarray, leave_one_out: bool = False
+def fit_models(firsts: list[np.ndarray], y: np.ndarray, leave_one_out: bool = False,
+               japanese_too: np.ndarray | None = None
                ) -> tuple[tuple[float, np.ndarray], tuple[float, np.ndarray], bool, np.ndarray]:
     """The two logistic models of :func:`fit_calibration` from each question's first hits' signals
     (``firsts``) and labels (``y``: 1 answerable, 0 not): ((bias, weights) for Japanese questions, (bias,
     weights) for English ones, whether Japanese has a model of its own, and with ``leave_one_out`` whether
-    each question would be declined by a fit without it)."""
+    each question would be declined by a fit without it). ``japanese_too``: which questions the Japanese
+    model is fitted on as well as the English one (default: all)."""
     x = np.array([f[0] for f in firsts])
     is_english = x[:, FEATURES.index("english")] > 0.5
-    own = all((~is_english & (y == label)).sum() >= MIN_OWN_MODEL for label in (0, 1))
     every = np.ones(len(x), dtype=bool)
+    japanese = ~is_english & (every if japanese_too is None else japanese_too)
+    own = all((japanese & (y == label)).sum() >= MIN_OWN_MODEL for label in (0, 1))
     # (questions fitted on, signals left out, questions it judges)
-    models = ([(~is_english, (), ~is_english), (every, NOT_FOR_ENGLISH, is_english)] if own
+    models = ([(japanese, (), ~is_english), (every, NOT_FOR_ENGLISH, is_english)] if own
               else [(every, (), every)])
 
     def fitted(signals: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:
