@@ -94,9 +94,9 @@ class ClientLimits:
 
 class GradioGate:
     """Pure ASGI middleware: Gradio calls share ``/api/ask``'s per-client limit; uploads are refused;
-    a queue call naming a function the page does not have is refused (the page's functions:
-    ``app.state.page_functions``, set when the page is mounted), and an event stream for a session the
-    queue does not hold gets Gradio's own "session not found" message without Gradio raising."""
+    a queue call naming a function the page does not have is refused, and an event stream for a session
+    the queue does not hold gets Gradio's own "session not found" message without Gradio raising (the
+    page: ``app.state.page``, set when it is mounted)."""
 
     def __init__(self, app: ASGIApp, limits: ClientLimits) -> None:
         self.app = app
@@ -120,11 +120,15 @@ class GradioGate:
         await self.app(scope, receive, send)
 
 
+def mounted_page(scope: Scope) -> object | None:
+    """The Gradio page the app mounted (``web.page.mount_page``), or None."""
+    return getattr(getattr(scope.get("app"), "state", None), "page", None)
+
+
 def session_held(scope: Scope) -> bool:
     """Whether Gradio's queue holds the session a ``queue/data`` request names (True when it cannot tell:
     then Gradio answers as it does)."""
-    page = getattr(getattr(scope.get("app"), "state", None), "page", None)
-    sessions = getattr(getattr(page, "_queue", None), "pending_messages_per_session", None)
+    sessions = getattr(getattr(mounted_page(scope), "_queue", None), "pending_messages_per_session", None)
     if not isinstance(sessions, dict):
         return True
     session = QueryParams(scope.get("query_string", b"").decode("latin-1")).get("session_hash")
@@ -134,7 +138,7 @@ def session_held(scope: Scope) -> bool:
 async def unknown_function(scope: Scope, receive: Receive) -> tuple[JSONResponse | None, Receive]:
     """(a 422 refusal if a queue call names a function the page does not have, else None; ``receive`` that
     replays what was read). Anything else about the body is left to Gradio."""
-    known = getattr(getattr(scope.get("app"), "state", None), "page_functions", None)
+    known = getattr(mounted_page(scope), "fns", None)
     messages, size = [], 0
     while known is not None and size <= READ_LIMIT:
         message = await receive()

@@ -311,8 +311,7 @@ def mount_page(api: FastAPI, ctx: Context, *, queue_size: int, concurrency: int,
                blocked_paths: Sequence[Path]) -> FastAPI:
     """Mount the chat page at "/" of ``api``, with the hardening of docs/app.md; returns ``api``."""
     page = build_page(ctx).queue(max_size=queue_size, default_concurrency_limit=concurrency)
-    api.state.page_functions = frozenset(page.fns)  # what a queue call may name (web/limits.py, GradioGate)
-    api.state.page = page  # whose queue's sessions an event stream may name (web/limits.py, GradioGate)
+    api.state.page = page  # its functions and queue sessions are what Gradio calls may name (web/limits.py)
     theme = gr.themes.Soft(font=["Noto Sans CJK JP", "Noto Sans JP", "system-ui", "sans-serif"],
                            font_mono=["Noto Sans Mono CJK JP", "monospace"])
     return gr.mount_gradio_app(
