@@ -132,7 +132,8 @@ MIN_OWN_MODEL = 100
 
 def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: list[dict],
                     source: str = "", more: list[tuple[Retriever, list[dict], list[dict]]] = (),
-                    larger: list[tuple[Retriever, list[dict]]] = ()) -> Fitted:
+                    larger: list[tuple[Retriever, list[dict]]] = (),
+                    english_more: list[tuple[Retriever, list[dict], list[dict]]] = ()) -> Fitted:
     """Fit the abstention model on questions about the indexed articles (with and without answers).
 
     ``more`` adds (retriever, answerable, unanswerable) groups of other indexes (e.g. the shipped
@@ -148,21 +149,26 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
     ``larger`` (retriever, answerable questions) are indexes larger than all of ``groups``: they set
     how far each language's threshold moves as the index grows
     (:func:`~retrieval.index.calibration.growth_allowance`), and nothing else.
+    ``english_more`` groups, like ``more``, are fitted into the English questions' model only (both
+    languages' questions; the Japanese model does not see them, nor do they move where the size
+    allowances start).
     """
     groups = [(retriever, questions, unanswerable), *more]
-    if any(not q or not u for _, q, u in groups):
+    if any(not q or not u for _, q, u in [*groups, *english_more]):
         raise RetrievalError("calibrating needs both answerable and unanswerable questions")
-    firsts, labels = [], []
-    for searcher, answerable, declined in groups:
+    firsts, labels, japanese_too = [], [], []
+    for both, searcher, answerable, declined in [(True, *g) for g in groups] + [(False, *g) for g in english_more]:
         for label, rows in ((1.0, answerable), (0.0, declined)):
             for row in rows:
                 if (hits := first_hits(searcher, row["q"])) is not None:
                     firsts.append(hits)
                     labels.append(label)
+                    japanese_too.append(both)
     x = np.array([f[0] for f in firsts])
     y = np.array(labels)
-    (bias, weights), (english_bias, english_weights), own, abstained = fit_models(firsts, y, leave_one_out=True)
-    start = float(x[:, FEATURES.index("corpus_size")].max())
+    (bias, weights), (english_bias, english_weights), own, abstained = fit_models(
+        firsts, y, leave_one_out=True, japanese_too=np.array(japanese_too))
+    start = float(x[np.array(japanese_too), FEATURES.index("corpus_size")].max())
     larger_rows = [hits for searcher, answerable in larger for row in answerable
                    if (hits := first_hits(searcher, row["q"])) is not None]
     english = growth_allowance(english_bias, english_weights, larger_rows, start, english=True)
@@ -176,7 +182,7 @@ def fit_calibration(retriever: Retriever, questions: list[dict], unanswerable: l
                               query_adapter=retriever.adapter.digest, fitted_on={
         "source": source or "python -m retrieval calibrate", "answerable": int(y.sum()),
         "unanswerable": int(len(y) - y.sum()),
-        "articles": sorted({a for searcher, _, _ in groups for a in searcher.data.articles}),
+        "articles": sorted({a for searcher, _, _ in [*groups, *english_more] for a in searcher.data.articles}),
         **({"larger": [len(searcher.data.articles) for searcher, _ in larger]} if larger else {})})
     return Fitted(calibration, int(y.sum()), int(len(y) - y.sum()),
                   float(abstained[y == 1].mean()), float(abstained[y == 0].mean()))
