@@ -19,11 +19,12 @@ from .editing.library import update_lock
 from .errors import RetrievalError
 from .ingest.articles import load_seeds
 from .readers.feedback import FeedbackStore
-from .search.evaluate import MIN_OWN_MODEL, evaluate, load_questions
+from .search.evaluate import MIN_OWN_MODEL, by_language, evaluate, load_questions
 from .search.retriever import Retriever
 from .settings import setting_defaults
 
 EXIT_USAGE = 2
+LANGUAGES = {"ja": "Japanese", "en": "English"}
 
 
 def _say(message: str) -> None:
@@ -71,6 +72,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print("\n".join(report.lines()))
     for question, rank in report.misses:
         print(f"  rank {rank or '>10'}: {question}")
+    if len(languages := by_language(questions, unanswerable)) > 1:  # each language's own figures too
+        for lang, (answerable, declined) in languages.items():
+            print(f"{LANGUAGES[lang]}:")
+            print("\n".join(f"  {line}" for line in evaluate(retriever, answerable, declined).lines()))
     return 0
 
 

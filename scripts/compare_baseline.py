@@ -2,6 +2,7 @@
 
     python scripts/compare_baseline.py [--split exam3] [--split tune] [--together [--ask exam6] [--index DIR]]
                                        [--work /tmp/corpus-indexes] [--pipeline-only]
+    python scripts/compare_baseline.py --articles DIR --questions Q.jsonl [--oos U.jsonl]   (or --index DIR)
 
 For each split an index of ``seeds/`` plus the split's articles (tests/data/corpus/SPLIT/) is built
 with the bundled model, afresh in ``--work`` (with ``--together``, one index of all the splits'
@@ -11,19 +12,26 @@ articles, asked all their questions: how the engine does as the series grows). T
 - baseline "exchange once": the interviewer's question + answer embedded once, cosine only.
 Printed as markdown tables (Recall@1, Recall@5, MRR per language; abstention for the pipeline).
 Which splits are held out and which are tuning side: tests/data/corpus/README.md.
+
+The same measures on articles and questions of your own: ``--articles DIR`` indexes the folder's articles
+(``*.txt``, each with its ``.json`` beside it, as ``seeds/``) afresh in ``--work``, or ``--index DIR`` asks an
+index built before; ``--questions`` ({"q", "gold"} a line, as tests/data/dev.jsonl) and ``--oos`` ({"q"} a
+line) are asked there.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 from corpus_sets import SEED_FILES, index_of, split_files, split_questions
 
-from retrieval import Retriever
-from retrieval.search.evaluate import gold_rank
+from retrieval import Retriever, load_seeds
+from retrieval.errors import RetrievalError
+from retrieval.search.evaluate import gold_rank, load_questions
 from retrieval.search.ranking import english_share
 
 # tests/data/corpus/README.md says which split is held out and which are tuning side.
@@ -51,13 +59,18 @@ def summary(ranks: list[int]) -> tuple[float, float, float]:
     return (sum(r == 1 for r in ranks) / n, sum(1 <= r <= 5 for r in ranks) / n, sum(1 / r for r in ranks if r) / n)
 
 
-def compare(splits: list[str], work: Path, ask: list[str] | None = None, index: Path | None = None,
-            baselines: bool = True) -> None:
+def compare_splits(splits: list[str], work: Path, ask: list[str] | None = None, index: Path | None = None,
+                   baselines: bool = True) -> None:
     retriever = Retriever.load(index) if index else corpus_index(splits, work)
     asked = ask or splits
-    split = "+".join(splits) + (f", asked {'+'.join(asked)}'s questions" if ask else "")
-    questions = [row for s in asked for row in split_questions(s)[0]]
-    unanswerable = [row for s in asked for row in split_questions(s)[1]]
+    label = "+".join(splits) + (f", asked {'+'.join(asked)}'s questions" if ask else "") + " split"
+    compare(retriever, label, [row for s in asked for row in split_questions(s)[0]],
+            [row for s in asked for row in split_questions(s)[1]], baselines)
+
+
+def compare(retriever: Retriever, label: str, questions: list[dict], unanswerable: list[dict],
+            baselines: bool = True) -> None:
+    """The tables for one index and its questions (answerable, with gold; unanswerable)."""
     exchanges = [p for p in retriever.data.passages if p.kind == "exchange"]
     embedder = retriever.embedder
     baseline_vectors = {
@@ -80,7 +93,8 @@ def compare(splits: list[str], work: Path, ask: list[str] | None = None, index: 
     for row in unanswerable:
         abstained.setdefault(language(row["q"]), []).append(not retriever.search(row["q"], k=3).answered)
 
-    print(f"\n### {split} split: {len(retriever.data.articles)} articles, {len(questions)} answerable and "
+    articles = len(retriever.data.articles)
+    print(f"\n### {label}: {articles} article{'s' * (articles != 1)}, {len(questions)} answerable and "
           f"{len(unanswerable)} unanswerable questions\n")
     print("| method | questions | Recall@1 | Recall@5 | MRR |")
     print("|---|---|---|---|---|")
@@ -97,7 +111,7 @@ def compare(splits: list[str], work: Path, ask: list[str] | None = None, index: 
         cells = [f"{sum(table.get(lang, [])) / max(1, len(table.get(lang, []))):.3f} ({sum(table.get(lang, []))}/"
                  f"{len(table.get(lang, []))})" for lang in ("ja", "en")]
         everything = sum(table.values(), [])
-        cells.append(f"{sum(everything) / len(everything):.3f} ({sum(everything)}/{len(everything)})")
+        cells.append(f"{sum(everything) / max(1, len(everything)):.3f} ({sum(everything)}/{len(everything)})")
         print(f"| {label} | " + " | ".join(cells) + " |")
 
 
@@ -114,12 +128,37 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/corpus-indexes", help="where the corpus indexes are kept")
     parser.add_argument("--pipeline-only", action="store_true",
                         help="skip the two baselines (on a large index, embedding every passage twice takes minutes)")
+    parser.add_argument("--articles", type=Path, help="a folder of your own articles, indexed afresh in --work")
+    parser.add_argument("--questions", type=Path, help='with --articles or --index: {"q", "gold"} a line')
+    parser.add_argument("--oos", type=Path, help='with --questions: questions no article answers, {"q"} a line')
     args = parser.parse_args()
+    if args.articles or args.questions:
+        if not args.questions or bool(args.articles) == bool(args.index) or args.split or args.together or args.ask:
+            parser.error("your own questions go with --questions and either --articles or --index, nothing else")
+        own(args)
+        return
     if (args.ask or args.index) and not args.together:
         parser.error("--ask and --index go with --together")
     splits = args.split or SPLITS
     for group in [splits] if args.together else [[split] for split in splits]:
-        compare(group, Path(args.work), args.ask, args.index, baselines=not args.pipeline_only)
+        compare_splits(group, Path(args.work), args.ask, args.index, baselines=not args.pipeline_only)
+
+
+def own(args: argparse.Namespace) -> None:
+    """The tables for your own articles (or index) and questions; bad input gets one line on stderr."""
+    try:
+        questions = load_questions(args.questions)
+        unanswerable = load_questions(args.oos, need_gold=False) if args.oos else []
+        if args.index:
+            retriever = Retriever.load(args.index)
+        else:
+            index = Path(args.work) / "own-index"
+            shutil.rmtree(index, ignore_errors=True)
+            retriever = Retriever.build(load_seeds(args.articles), index,
+                                        progress=lambda m: print(f"  {m}", file=sys.stderr))
+    except RetrievalError as error:
+        raise SystemExit(f"error: {error}") from None
+    compare(retriever, f"{args.articles or args.index}", questions, unanswerable, baselines=not args.pipeline_only)
 
 
 if __name__ == "__main__":

@@ -166,6 +166,22 @@ def test_eval_prints_recall_mrr_and_abstention(cli_index: Path, run_cli: Run) ->
     assert re.search(r"^unanswerable\s+4$", done.stdout, flags=re.MULTILINE)
 
 
+def test_eval_prints_each_languages_own_figures(cli_index: Path, tmp_path: Path, run_cli: Run) -> None:
+    """The goals are set per language (English R@5, "not found" in each), so eval shows both."""
+    japanese = tmp_path / "ja.jsonl"
+    japanese.write_text('{"q": "DX推進リーダーって何をする人?", "gold": ["DX推進リーダー"]}\n', encoding="utf-8")
+    done = run_cli("eval", str(DATA / "dev.jsonl"), "--oos", str(DATA / "dev_oos.jsonl"), "--index", str(cli_index))
+    assert done.returncode == 0, done.stderr
+    blocks = dict(re.findall(r"^(Japanese|English):\n((?:  .*\n)+)", done.stdout, flags=re.MULTILINE))
+    counts = {lang: [int(n) for n in re.findall(r"(?:questions|unanswerable)\s+(\d+)", block)]
+              for lang, block in blocks.items()}
+    assert counts == {"Japanese": [12, 3], "English": [4, 1]}  # the dev set's 16 and 4, by language
+    # A language with unanswerable questions only gets its abstention, and no recall figures of nothing.
+    done = run_cli("eval", str(japanese), "--oos", str(DATA / "dev_oos.jsonl"), "--index", str(cli_index))
+    english = done.stdout.split("English:\n")[1]
+    assert re.search(r"questions\s+0\n", english) and "abstained on them" in english and "Recall" not in english
+
+
 def test_eval_of_a_missing_question_file_gets_one_line(cli_index: Path, tmp_path: Path, run_cli: Run) -> None:
     missing = tmp_path / "nai.jsonl"
     line = assert_one_line_error(run_cli("eval", str(missing), "--index", str(cli_index)))

@@ -18,7 +18,7 @@ from ..index.calibration import (
     fit,
     growth_allowance,
 )
-from .ranking import ANSWER_WINDOW
+from .ranking import ANSWER_WINDOW, english_share
 from .retriever import Retriever
 
 MRR_DEPTH = 10
@@ -36,17 +36,28 @@ class Report:
     misses: tuple[tuple[str, int], ...]  # (question, rank or 0) when not first
 
     def lines(self) -> list[str]:
-        out = [
-            f"questions            {self.questions}",
-            f"Recall@1             {self.recall_at_1:.3f}",
-            f"Recall@5             {self.recall_at_5:.3f}",
-            f"MRR                  {self.mrr:.3f}",
-            f"wrongly abstained    {self.wrongly_abstained:.3f}",
-        ]
+        out = [f"questions            {self.questions}"]
+        if self.questions:
+            out += [
+                f"Recall@1             {self.recall_at_1:.3f}",
+                f"Recall@5             {self.recall_at_5:.3f}",
+                f"MRR                  {self.mrr:.3f}",
+                f"wrongly abstained    {self.wrongly_abstained:.3f}",
+            ]
         if self.unanswerable:
             out.append(f"unanswerable         {self.unanswerable}")
             out.append(f"abstained on them    {self.abstained:.3f}")
         return out
+
+
+def by_language(questions: list[dict], unanswerable: list[dict]) -> dict[str, tuple[list[dict], list[dict]]]:
+    """The (answerable, unanswerable) questions of each language present: "ja", then "en"."""
+    def english(row: dict) -> bool:
+        return english_share(row["q"]) > 0.5
+
+    split = {lang: ([r for r in questions if english(r) == (lang == "en")],
+                    [r for r in unanswerable if english(r) == (lang == "en")]) for lang in ("ja", "en")}
+    return {lang: rows for lang, rows in split.items() if rows[0] or rows[1]}
 
 
 def load_questions(path: Path, need_gold: bool = True) -> list[dict]:
@@ -93,9 +104,9 @@ def evaluate(retriever: Retriever, questions: list[dict], unanswerable: list[dic
         if rank != 1:
             misses.append((row["q"], rank))
     abstained_out = sum(not retriever.search(row["q"], k=1).answered for row in unanswerable)
-    n = len(questions)
+    n = len(questions) or 1  # a set of unanswerable questions alone has no ranks (Report.lines leaves them out)
     return Report(
-        questions=n,
+        questions=len(questions),
         recall_at_1=sum(r == 1 for r in ranks) / n,
         recall_at_5=sum(1 <= r <= 5 for r in ranks) / n,
         mrr=sum(1 / r for r in ranks if r) / n,
