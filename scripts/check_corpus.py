@@ -9,7 +9,8 @@ Verifies, for the split's articles and questions:
   splits, seeds/*.txt, the 中編 fixture) and that occurrence is in its own article, inside a staff
   turn (or in the intro narration for "about": "article" questions);
 - counts per article (answerable, English, about-article) and for the unanswerable set.
-Prints a summary table and every problem; exits 1 when there is any problem.
+Prints a summary table and every problem; exits 1 when there is any problem. Also notes (without failing) a
+topic word of the split found in two of its articles, for the two writers of a split to look at.
 """
 
 from __future__ import annotations
@@ -423,6 +424,11 @@ def main(split: str) -> int:
     if len(oos) < 40 or ja_ward < 20 or en < 20 or not kinds[("en", "ward")] or not kinds[("en", "offtopic")]:
         problems.append("unanswerable: need >= 40, >= 20 Japanese ward, >= 20 English with both kinds")
 
+    # Two writers share a split: a topic word found in two of its articles may give a question two answers.
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in articles}
+    for word in _TOPICS.get(split, []):
+        if len(where := [aid for aid, text in texts.items() if re.search(word, text)]) > 1:
+            print(f"NOTE topic word {word!r} is in {', '.join(where)}: check that no question has two answers")
     for p in problems:
         print("PROBLEM", p)
     print(f"{len(problems)} problem(s)")
