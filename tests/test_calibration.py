@@ -231,3 +231,21 @@ def test_enough_japanese_questions_fit_them_a_model_and_english_ones_one_of_both
     few_japanese = [q for q in unanswerable if english_share(q["q"]) > 0.5] + [
         q for q in unanswerable if english_share(q["q"]) <= 0.5][:19]
     assert fit_calibration(retriever, answerable, few_japanese).calibration.english_weights == ()
+
+
+def test_groups_fitted_for_english_only_leave_the_japanese_model_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``english_more`` (round 15's try): more writers' questions move English "not found" and nothing else."""
+    monkeypatch.setattr(evaluate, "MIN_OWN_MODEL", 20)
+    (tmp_path / "tune").mkdir()
+    (tmp_path / "exam").mkdir()
+    tune, exam = _split_index(tmp_path / "tune", "tune"), _split_index(tmp_path / "exam", "exam")
+    answerable = load_questions(DATA / "corpus" / "tune_questions.jsonl")
+    unanswerable = load_questions(DATA / "corpus" / "tune_oos.jsonl", need_gold=False)
+    more = (exam, load_questions(DATA / "corpus" / "exam_questions.jsonl"),
+            load_questions(DATA / "corpus" / "exam_oos.jsonl", need_gold=False))
+    alone = fit_calibration(tune, answerable, unanswerable).calibration
+    with_more = fit_calibration(tune, answerable, unanswerable, english_more=[more]).calibration
+    assert (with_more.bias, with_more.weights) == (alone.bias, alone.weights)
+    assert with_more.english_weights != alone.english_weights
+    assert with_more.fitted_on["answerable"] == alone.fitted_on["answerable"] + len(more[1])
