@@ -16,9 +16,10 @@ from .errors import FeedbackError, QueryError, RetrievalError
 from .index.embedding import DEFAULT_MODEL, HashingEmbedder
 from .ingest.articles import load_seeds
 from .ingest.links import safe_url
-from .readers.conversation import Answer, answer, example_questions, is_english
+from .readers.conversation import Answer, answer, example_questions
 from .readers.feedback import DEFAULT_DB, FeedbackStore, normalize_question
 from .search.citation import as_on_page
+from .search.ranking import is_english
 from .search.retriever import MAX_K, MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_k
 from .settings import setting_defaults
 

@@ -29,10 +29,9 @@ from pathlib import Path
 import numpy as np
 from corpus_sets import SEED_FILES, index_of, split_files, split_questions
 
-from retrieval import Retriever, load_seeds
+from retrieval import Retriever, is_english, load_seeds
 from retrieval.errors import RetrievalError
 from retrieval.search.evaluate import gold_rank, load_questions
-from retrieval.search.ranking import english_share
 
 # tests/data/corpus/README.md says which split is held out and which are tuning side.
 SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9",
@@ -47,7 +46,7 @@ def corpus_index(splits: list[str], work: Path) -> Retriever:
 
 
 def language(question: str) -> str:
-    return "en" if english_share(question) > 0.5 else "ja"
+    return "en" if is_english(question) else "ja"
 
 
 def rank_of(texts: list[str], gold: list[str]) -> int:

@@ -63,12 +63,13 @@ def main() -> None:
                    seed_q + [row for s in group for row in questions[s][0]]) for group in LARGER]
         english = [(index_of(s, SEED_FILES + split_files(s), work, embedder), *questions[s]) for s in args.english_only]
         fitted = fit_calibration(alone, seed_q, seed_oos, source, more=groups, larger=larger, english_more=english)
+        calibration = (kept_japanese(fitted.calibration, previous[embedder.name]) if args.keep_japanese
+                       else fitted.calibration)
         print(f"{embedder.name}: leave-one-out answerable wrongly abstained {fitted.loo_wrongly_abstained:.3f}, "
-              f"unanswerable abstained {fitted.loo_abstained:.3f}, size allowances English "
-              f"{fitted.calibration.english_growth:.2f}, Japanese {fitted.calibration.japanese_growth:.2f} "
-              f"past {fitted.calibration.growth_from:.2f}")
-        table[embedder.name] = (kept_japanese(fitted.calibration, previous[embedder.name]) if args.keep_japanese
-                                else fitted.calibration).to_dict()
+              f"unanswerable abstained {fitted.loo_abstained:.3f} (the refit's), size allowances English "
+              f"{calibration.english_growth:.2f}, Japanese {calibration.japanese_growth:.2f} "
+              f"past {calibration.growth_from:.2f}")
+        table[embedder.name] = calibration.to_dict()
     DEFAULTS_FILE.write_text(json.dumps(table, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"written to {DEFAULTS_FILE}")
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import QueryError
 from ..ingest.text import noun_phrases
 from ..search.citation import Segment, highlight
-from ..search.ranking import ANSWER_WINDOW, english_share, question_vectors
+from ..search.ranking import ANSWER_WINDOW, is_english, question_vectors
 from ..search.retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_k, check_question
 
 FOLLOW_UP_MAX_CHARS = 15
@@ -61,11 +61,6 @@ NEARBY_MAX_CHARS = 60
 NEARBY_MIN_SCORE = 0.01
 CONTEXT_MAX_CHARS = 30
 OPENERS = re.compile(r"^(?:まず|次に|では|さて|ところで|そういえば)、")
-
-
-def is_english(text: str) -> bool:
-    """Whether a question is mostly Latin letters (the page then shows its labels in English)."""
-    return english_share(text) > 0.5
 
 
 def is_follow_up(question: str, mentions: Callable[[str], bool] | None = None) -> bool:

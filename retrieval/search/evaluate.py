@@ -18,7 +18,7 @@ from ..index.calibration import (
     fit,
     growth_allowance,
 )
-from .ranking import ANSWER_WINDOW, english_share
+from .ranking import ANSWER_WINDOW, is_english
 from .retriever import Retriever
 
 MRR_DEPTH = 10
@@ -52,11 +52,8 @@ class Report:
 
 def by_language(questions: list[dict], unanswerable: list[dict]) -> dict[str, tuple[list[dict], list[dict]]]:
     """The (answerable, unanswerable) questions of each language present: "ja", then "en"."""
-    def english(row: dict) -> bool:
-        return english_share(row["q"]) > 0.5
-
-    split = {lang: ([r for r in questions if english(r) == (lang == "en")],
-                    [r for r in unanswerable if english(r) == (lang == "en")]) for lang in ("ja", "en")}
+    split = {lang: ([r for r in questions if is_english(r["q"]) == (lang == "en")],
+                    [r for r in unanswerable if is_english(r["q"]) == (lang == "en")]) for lang in ("ja", "en")}
     return {lang: rows for lang, rows in split.items() if rows[0] or rows[1]}
 
 
@@ -208,12 +205,12 @@ def fit_models(firsts: list[np.ndarray], y: np.ndarray, leave_one_out: bool = Fa
     each question would be declined by a fit without it). ``japanese_too``: which questions the Japanese
     model is fitted on as well as the English one (default: all)."""
     x = np.array([f[0] for f in firsts])
-    is_english = x[:, FEATURES.index("english")] > 0.5
+    english = x[:, FEATURES.index("english")] > 0.5
     every = np.ones(len(x), dtype=bool)
-    japanese = ~is_english & (every if japanese_too is None else japanese_too)
+    japanese = ~english & (every if japanese_too is None else japanese_too)
     own = all((japanese & (y == label)).sum() >= MIN_OWN_MODEL for label in (0, 1))
     # (questions fitted on, signals left out, questions it judges)
-    models = ([(japanese, (), ~is_english), (every, NOT_FOR_ENGLISH, is_english)] if own
+    models = ([(japanese, (), ~english), (every, NOT_FOR_ENGLISH, english)] if own
               else [(every, (), every)])
 
     def fitted(signals: np.ndarray, mask: np.ndarray) -> tuple[float, np.ndarray]:

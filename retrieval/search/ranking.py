@@ -83,6 +83,11 @@ def english_share(text: str) -> float:
     return sum(ch.isascii() for ch in letters) / len(letters)
 
 
+def is_english(text: str) -> bool:
+    """Whether a question is mostly Latin letters: read as English (the page then shows its labels in English)."""
+    return english_share(text) > 0.5
+
+
 def question_vectors(query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(the question's own vector, the vector it is ranked by) from :meth:`Retriever.embed_question`'s
     result: one vector, or two rows (the question's and its ask's), mixed at ``ASK_SHARE``."""
