@@ -24,12 +24,12 @@ from retrieval import Retriever
 from retrieval.index import calibration
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import first_hits
-from retrieval.search.ranking import english_share
+from retrieval.search.ranking import is_english
 
 
 def signals(retriever, rows: list[dict], label: int) -> list[tuple[np.ndarray, int, bool]]:
     """(first hits' features, answerable?, English?) per question."""
-    return [(hits, label, english_share(row["q"]) > 0.5) for row in rows
+    return [(hits, label, is_english(row["q"])) for row in rows
             if (hits := first_hits(retriever, row["q"])) is not None]
 
 def tuning_signals(work: Path, reuse: bool, cache: str, splits: tuple[str, ...]):

@@ -101,7 +101,7 @@ def english_too(the_ask):
 
 
 def group(name: str, question: str, share: float) -> tuple[str, str, str, float]:
-    english = ranking.english_share(question) > 0.5
+    english = ranking.is_english(question)
     place = {"seed": "the shipped article", "series": "one index (--index)"}.get(name, "each split's own")
     return (place, "en" if english else "ja",
             "yes" if ranking.the_ask(question) else "no", share)

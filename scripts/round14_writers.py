@@ -35,7 +35,7 @@ from corpus_sets import DATA, SEED_FILES, index_of, seed_questions, split_files,
 
 from retrieval import Retriever
 from retrieval.search.evaluate import first_hits, fit_models, load_questions
-from retrieval.search.ranking import english_share
+from retrieval.search.ranking import is_english
 
 FITTED = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
 WRITERS = ("exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17")
@@ -47,7 +47,7 @@ Judge = Callable[[np.ndarray, bool], bool]  # (first hits' signals, English?) ->
 
 
 def rows_of(retriever: Retriever, answerable: list[dict], unanswerable: list[dict]) -> list[Row]:
-    return [(hits, label, english_share(row["q"]) > 0.5)
+    return [(hits, label, is_english(row["q"]))
             for label, rows in ((1, answerable), (0, unanswerable)) for row in rows
             if (hits := first_hits(retriever, row["q"])) is not None]
 
@@ -67,9 +67,9 @@ def cells(judge_for: Callable[[str], Judge], groups: dict[str, list[Row]]) -> st
     counts = {(lang, label): [0, 0] for lang in ("ja", "en") for label in (1, 0)}
     for name, rows in groups.items():
         declines = judge_for(name)
-        for features, label, is_english in rows:
-            cell = counts[("en" if is_english else "ja", label)]
-            cell[0] += declines(features, is_english)
+        for features, label, english in rows:
+            cell = counts[("en" if english else "ja", label)]
+            cell[0] += declines(features, english)
             cell[1] += 1
     return " | ".join(f"{counts[key][0]}/{counts[key][1]}" for key in counts)
 

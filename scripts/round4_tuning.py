@@ -33,7 +33,7 @@ from retrieval.index import calibration
 from retrieval.index.embedding import load_embedder
 from retrieval.index.vocabulary import english_words, word_forms
 from retrieval.search import ranking
-from retrieval.search.ranking import english_share
+from retrieval.search.ranking import is_english
 
 SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3"]  # the tuning side
 SCALE, STEPS, RATE = 20.0, 300, 0.01
@@ -53,7 +53,7 @@ def training_rows(index, questions: list[dict], english_only: bool):
     position = np.cumsum(keep) - 1
     chosen, gold = [], []
     for row in questions:
-        if row.get("about") or (english_only and english_share(row["q"]) <= 0.5):
+        if row.get("about") or (english_only and not is_english(row["q"])):
             continue
         number = next((i for i, p in enumerate(passages) if keep[i] and any(g in p.text for g in row["gold"])), None)
         if number is not None:
@@ -98,7 +98,7 @@ def ranks(index, questions: list[dict], w: np.ndarray | None) -> dict[str, list[
             vector = unit(w @ vector).astype(np.float32)
         texts = [hit.text for hit in index.search(row["q"], k=10, query_vector=vector).hits]
         rank = next((i for i, t in enumerate(texts, 1) if any(g in t for g in row["gold"])), 0)
-        out["en" if english_share(row["q"]) > 0.5 else "ja"].append(rank)
+        out["en" if is_english(row["q"]) else "ja"].append(rank)
     return out
 
 
@@ -155,7 +155,7 @@ def gloss_table(indexes, seed) -> None:
             answerable, unanswerable = split_questions(split)
             for label, part in ((1, answerable), (0, unanswerable)):
                 for row in part:
-                    if english_share(row["q"]) > 0.5 and (words := english_words(row["q"])):
+                    if is_english(row["q"]) and (words := english_words(row["q"])):
                         hits = [any(f in index._scorer._glosses or f in index.data.lexical.vocabulary
                                     for f in word_forms(w)) for w in words]
                         covered[label].append(sum(hits) / len(hits))
@@ -192,7 +192,7 @@ def article_table(indexes, series, settings: list[tuple[float, int]]) -> None:
                 small[lang] += found
             for label, part in ((1, answerable), (0, unanswerable)):
                 for row in part:
-                    cell = declined[("en" if english_share(row["q"]) > 0.5 else "ja", label)]
+                    cell = declined[("en" if is_english(row["q"]) else "ja", label)]
                     cell[0] += not series.search(row["q"], k=3).answered
                     cell[1] += 1
         cells = [" / ".join(f"{declined[(lang, label)][0]}/{declined[(lang, label)][1]}" for label in (0, 1))

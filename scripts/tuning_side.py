@@ -19,12 +19,9 @@ import numpy as np
 from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
 
 import retrieval.search.ranking as ranking
+from retrieval import is_english
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import gold_rank
-
-
-def english(question: str) -> bool:
-    return ranking.english_share(question) > 0.5
 
 
 def rank_of(retriever, row: dict) -> int:
@@ -47,7 +44,7 @@ def main() -> None:
              "test": index_of("test", SEED_FILES + split_files("test"), work, embedder)}
     seed_q, _ = seed_questions()
     questions = {s: split_questions(s)[0] for s in ("tune", "test")}
-    seed_en = [row for row in seed_q if english(row["q"])]
+    seed_en = [row for row in seed_q if is_english(row["q"])]
 
     print("## 1. English questions: weight of BM25 over the passages' English glosses\n")
     print(f"| weight | tune (42) | retired test (41) | seed dev+extra ({len(seed_en)}) |")
@@ -55,7 +52,7 @@ def main() -> None:
     shipped = ranking.ENGLISH_LEXICAL_WEIGHT
     for weight in (0.0, 0.02, 0.04, 0.06, 0.1):
         ranking.ENGLISH_LEXICAL_WEIGHT = weight
-        cells = [figures([rank_of(index[s], row) for row in questions[s] if english(row["q"])])
+        cells = [figures([rank_of(index[s], row) for row in questions[s] if is_english(row["q"])])
                  for s in ("tune", "test")]
         cells.append(figures([rank_of(index["seed"], row) for row in seed_en]))
         print(f"| {weight} | " + " | ".join(cells) + " |")
