@@ -104,7 +104,7 @@ def the_ask(question: str) -> str | None:
     comma when that part has eight characters or more. English questions have none: there the mix lost
     on the tuning side's 88-article index (docs/measurements.md, round 12).
     """
-    if english_share(question) > 0.5:
+    if is_english(question):
         return None
     parts = [part for part in ASK_SENTENCES.split(question.strip()) if len(part.strip()) >= 6]
     if len(parts) >= 2:
@@ -194,7 +194,7 @@ class Scorer:
     def mentions(self, phrase: str) -> bool:
         """Whether the articles mention ``phrase``: written as it is, or every content word of it."""
         text = unicodedata.normalize("NFKC", phrase).lower().strip()
-        if english_share(text) > 0.5:  # every content word a gloss of an article word, or in the articles as is
+        if is_english(text):  # every content word a gloss of an article word, or in the articles as is
             return coverage(text, True, [], self._vocabulary, self._glosses) == 1.0
         if not text or any(text in article for article in self._article_text):
             return True
@@ -281,7 +281,7 @@ class Scorer:
         # The signals for "not found" read the question's own vector: the ask weighed in lifts the scores of
         # unanswerable questions too (tuning side: declined 0.889 -> 0.850; docs/measurements.md, round 12).
         signal = dense if own is ranked_by else self.dense_scores(own, passages)[0]
-        english = english_share(question) > 0.5
+        english = is_english(question)
         # A Japanese question is cut once, for BM25 and for coverage; an English one is never cut by Sudachi.
         words = [] if english else self.data.lexical.tokens(question)
         # BM25 over the question's own language: the articles' words, or their English glosses.

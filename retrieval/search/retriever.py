@@ -24,7 +24,7 @@ from ..index.store import ArticleInfo, IndexData, load_generation, load_index
 from ..ingest.articles import Article
 from ..ingest.passages import Passage, views
 from .citation import passage_url
-from .ranking import ANSWER_WINDOW, Scorer, english_share, the_ask
+from .ranking import ANSWER_WINDOW, Scorer, is_english, the_ask
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 20
@@ -177,7 +177,7 @@ class Retriever:
         question = check_question(question)
         ask = None if with_previous else the_ask(question)
         vectors = self.embedder.embed_queries([question] if ask is None else [question, ask])
-        moved = english_share(question) > 0.5 and not with_previous
+        moved = is_english(question) and not with_previous
         vectors = self.adapter.apply(vectors) if moved else vectors
         return vectors[0] if ask is None else vectors
 
