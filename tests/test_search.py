@@ -271,6 +271,17 @@ def test_the_article_holding_more_of_the_questions_words_moves_up(two_articles: 
     assert places() == list(range(12))  # weighed heavily, the ごみ article's passages all come first
 
 
+def test_on_one_article_the_article_signal_is_held_and_on_two_it_is_measured(fake_retriever: Retriever,
+                                                                            two_articles: Retriever) -> None:
+    """With one article, "how far the best article stands above the question's best ten" cannot tell articles
+    apart: every question gets the same value. With two, it follows the question."""
+    questions = [*QUESTIONS, "保育園のごみの分別", "What time does the library open?"]
+    one = {s.features[calibration.FEATURES.index("article")] for q in questions for s in fake_retriever.features(q)}
+    assert one == {ranking.ONE_ARTICLE_SIGNAL}
+    two = {s.features[calibration.FEATURES.index("article")] for q in questions for s in two_articles.features(q)}
+    assert len(two) > 1 and ranking.ONE_ARTICLE_SIGNAL not in two
+
+
 @pytest.mark.parametrize(("question", "ask"), [
     ("区役所にはよく行くんだけど、キャッシュレスで払えるようになるの?", "キャッシュレスで払えるようになるの?"),
     ("去年引っ越してきました。マイナンバーカードはどこで作れますか?", "マイナンバーカードはどこで作れますか?"),

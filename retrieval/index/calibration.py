@@ -141,7 +141,8 @@ def feature_rows(dense: np.ndarray, coverage: float, english: bool, vocabulary_s
       meets one close passage by chance, seldom an article whose several passages stand out together.
       Measured against the best ten rather than as is, so that on one article an English question
       that is equally far from every passage does not look like a close article (docs/measurements.md,
-      round 5).
+      round 5). On an index of one article the ranking passes a constant instead
+      (:data:`~retrieval.search.ranking.ONE_ARTICLE_SIGNAL`; round 17).
     - ``article_coverage``: the share of the question's words each hit's article contains (unlike the
       share the whole series contains, it does not creep up as articles are added);
     - ``compound_coverage``: the share of a Japanese question's compound nouns (介護保険) each hit's
