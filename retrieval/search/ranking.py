@@ -71,7 +71,7 @@ ASK_CLAUSES = re.compile(r"(?<=[、,])")
 # ten) cannot tell articles apart, and on the shipped article it does not tell answerable questions from
 # unanswerable ones either (mean 0.021 against 0.020 on its tuning questions), while its weight, fitted where it
 # tells articles apart, turns its noise into several logits. There it is held at its median on the shipped
-# article's tuning questions (0.0215): Japanese AUROC 0.888 -> 0.921 (docs/measurements.md, round 16).
+# article's tuning questions (0.0215): Japanese AUROC 0.888 -> 0.921 (docs/measurements.md, round 17).
 ONE_ARTICLE_SIGNAL = 0.02
 MARGIN_DEPTH = 10  # a hit's margin: its dense score minus the mean of the question's best ten
 # A question about an article itself rather than its content: who interviewed, which part, when.
@@ -298,7 +298,6 @@ class Scorer:
         lexical = all_lexical[passages]
         rank = dense + weight * lexical / lexical.max() if lexical.max() > 0 else dense
         articles = self.article_scores(passages, dense)
-        signal_articles = articles if signal is dense else self.article_scores(passages, signal)
         covered = coverage(question, english, words, self._vocabulary, self._glosses)
         present = index.presence(content)  # one row per distinct content word, one column per passage
         distinct = len(present)
@@ -313,7 +312,11 @@ class Scorer:
         usual = np.sort(signal)[::-1][:MARGIN_DEPTH].mean()  # how close the question's best ten come
         margin = signal - usual
         best_lexical = float(all_lexical.max())
-        stands_out = ONE_ARTICLE_SIGNAL if len(self.data.articles) == 1 else float(signal_articles.max()) - usual
+        if len(self.data.articles) == 1:
+            stands_out = ONE_ARTICLE_SIGNAL
+        else:  # the article scores the signals read: of the question's own vector when its ask was weighed in
+            signal_articles = articles if signal is dense else self.article_scores(passages, signal)
+            stands_out = float(signal_articles.max()) - usual
         rows = feature_rows(signal, covered, english, len(self._vocabulary), best_lexical, margin, hit_covered,
                             stands_out, in_article, compound)
         probability = self.calibration.probability(rows)
