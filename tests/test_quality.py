@@ -21,8 +21,9 @@ Which set is which (tests/data/corpus/README.md, docs/measurements.md):
   (written blind in round 15) likewise in round 16 (with a ranking tried and not adopted as well), and exam25 and
   seed_exam9 (written blind at the start of round 16) later in round 16 (with a second ranking tried);
   seed_exam10 (written blind at the end of round 16) was measured once in round 17, before and after its change
-  (on one article, the article signal held); exam26 (written with it) and seed_exam11 (written in round 17) are not
-  measured yet and not gated;
+  (on one article, the article signal held); seed_exam11 (written blind in round 17) was measured once in round 18,
+  with the shipped method and with a try not adopted (an English operating point on one article); exam26 (written
+  with seed_exam10), exam27 and seed_exam12 (written in round 18) are not measured yet and not gated;
 - exam10 to exam17 also served, in round 14, as fitting data of a calibration that was tried and not adopted
   (each judged it only when left out of its fit); the shipped calibration has never seen them;
 - exam17 (four invented articles in the series' layouts, with their questions and unanswerable
@@ -94,7 +95,8 @@ def test_dev_questions_find_their_answer_and_unanswerable_ones_are_declined(real
 # held out, measured once in round 16 likewise, with a second ranking tried): R@1 26, R@5 39, wrongly abstained 4,
 # declined 8. seed_exam10 (round 16, held out, measured once in round 17 with round 17's method, which it judged):
 # R@1 27, R@5 39, wrongly abstained 1, declined 9.
-SEED_SETS = {"seed_exam10": {"r1": 25, "r5": 37, "wrongly_abstained": 3, "abstained": 7},
+SEED_SETS = {"seed_exam11": {"r1": 21, "r5": 33, "wrongly_abstained": 6, "abstained": 9},
+             "seed_exam10": {"r1": 25, "r5": 37, "wrongly_abstained": 3, "abstained": 7},
              "seed_exam9": {"r1": 24, "r5": 37, "wrongly_abstained": 6, "abstained": 6},
              "seed_exam8": {"r1": 18, "r5": 34, "wrongly_abstained": 9, "abstained": 4},
              "seed_exam7": {"r1": 21, "r5": 34, "wrongly_abstained": 10, "abstained": 7},
