@@ -380,10 +380,10 @@ SERIES_FLOORS = {
 
 
 # Held-out splits kept out of the series index, whose floors above were measured on the 88 articles without
-# them: exam19 to exam25 are gated on their own indexes only, exam26 is not measured yet
+# them: exam19 to exam25 are gated on their own indexes only, exam26 and exam27 are not measured yet
 # (tests/data/corpus/README.md).
 OUTSIDE_THE_SERIES: tuple[str, ...] = ("exam19", "exam20", "exam21", "exam22", "exam23", "exam24", "exam25",
-                                        "exam26")
+                                        "exam26", "exam27")
 
 
 @pytest.fixture(scope="module")
