@@ -9,6 +9,10 @@ For each answerable question not about an article itself, its raw vector, its ca
 ``retrieval/index/query_adapters.npz`` (refit the default calibration afterwards:
 ``python scripts/fit_default_calibration.py``; the dense signals change).
 
+``--also SPLIT``: fit on this split's questions too (round 19's try: exam10 ... exam25, measured in earlier
+rounds). ``--compare SPLIT``: afterwards, English R@1 / R@5 / MRR through the whole pipeline on this split's own
+index with the shipped map and with the one just fitted (a split in neither fit judges whether more writers help).
+
 ``--table``: first, leaving one split (one question writer) out at a time, the map fitted on the
 other eleven judges the split left out through the whole pipeline (``evaluate``), on its own index
 and on the index of all twelve splits' articles with the shipped article (``series``), against no
@@ -27,7 +31,7 @@ from corpus_sets import SEED_FILES, index_of, split_files, split_questions
 from fit_default_calibration import SPLITS
 
 from retrieval import Retriever
-from retrieval.index.adapter import ADAPTERS_FILE, Example, QueryAdapter, fit_adapter, save_adapters
+from retrieval.index.adapter import ADAPTERS_FILE, Example, QueryAdapter, adapter_for, fit_adapter, save_adapters
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import evaluate
 from retrieval.search.ranking import WHOLE_WEIGHT, is_about_article
@@ -79,7 +83,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="load the indexes in --work built before")
     parser.add_argument("--table", action="store_true", help="first, the leave-one-split-out table")
     parser.add_argument("--no-write", action="store_true", help="do not write the fitted map")
+    parser.add_argument("--also", action="append", default=[], metavar="SPLIT", help="fit on this split too")
+    parser.add_argument("--compare", action="append", default=[], metavar="SPLIT",
+                        help="English figures on this split's own index, shipped map against the new one")
     args = parser.parse_args()
+    splits = (*SPLITS, *args.also)
     embedder = load_embedder()
 
     def index(name: str, files: list[Path]) -> Retriever:
@@ -87,10 +95,10 @@ def main() -> None:
             return Retriever.load(args.work / f"{name}-index", embedder=embedder)
         return index_of(name, files, args.work, embedder)
 
-    questions = {s: split_questions(s)[0] for s in SPLITS}
-    own = {s: index(s, SEED_FILES + split_files(s)) for s in SPLITS}
-    data = {s: examples(own[s], questions[s]) for s in SPLITS}
-    print(f"{sum(map(len, data.values()))} examples from {len(SPLITS)} splits")
+    questions = {s: split_questions(s)[0] for s in splits}
+    own = {s: index(s, SEED_FILES + split_files(s)) for s in splits}
+    data = {s: examples(own[s], questions[s]) for s in splits}
+    print(f"{sum(map(len, data.values()))} examples from {len(splits)} splits", flush=True)
     if args.table:
         series = index("series", SEED_FILES + split_files(*SPLITS))
         rows: dict[str, list] = {"no map": [], "map fitted on the other splits": []}
@@ -107,8 +115,20 @@ def main() -> None:
             for name, parts in rows.items():
                 judged = [p[at] for p in parts]
                 print(f"| {where} | {name} | {pooled(judged, 'ja')} | {pooled(judged, 'en')} |")
+    matrix = fit_adapter([e for s in splits for e in data[s]], WHOLE_WEIGHT)
+    if args.compare:
+        shipped, fitted = adapter_for(embedder.name), QueryAdapter(matrix)
+        print(f"\n| English questions of {' + '.join(args.compare)}, each on its own index | n | R@1 / R@5 / MRR |")
+        print("|---|---|---|")
+        judged = {s: index(s, SEED_FILES + split_files(s)) for s in args.compare}
+        variants = ((f"shipped map ({len(SPLITS)} splits)", shipped), (f"map fitted on {len(splits)} splits", fitted))
+        for name, adapter in variants:
+            parts = []
+            for s, retriever in judged.items():
+                retriever.embed_question = moved(retriever, adapter)
+                parts.append(figures(retriever, split_questions(s)[0]))
+            print(f"| {name} | {sum(p['en'][0] for p in parts)} | {pooled(parts, 'en')} |")
     if not args.no_write:
-        matrix = fit_adapter([e for s in SPLITS for e in data[s]], WHOLE_WEIGHT)
         save_adapters({embedder.name: matrix})
         print(f"written to {ADAPTERS_FILE} (for {embedder.name}); now refit the default calibration")
 
