@@ -27,7 +27,7 @@ from retrieval.search.evaluate import first_hits
 # tests/data/corpus/README.md
 HELD_OUT = ["exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17", "exam18", "exam19",
             "exam20", "exam21", "exam22", "exam23", "exam24", "exam25", "exam26",
-            "exam27", "exam28"]
+            "exam27", "exam28", "exam29"]
 
 
 def main() -> None:

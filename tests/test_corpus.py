@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9",
           "exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17", "exam18", "exam19", "exam20",
           "exam21", "exam22", "exam23", "exam24", "exam25", "exam26",
-          "exam27", "exam28"]
+          "exam27", "exam28", "exam29"]
 
 
 @pytest.mark.parametrize("split", SPLITS)

@@ -25,7 +25,8 @@ Which set is which (tests/data/corpus/README.md, docs/measurements.md):
   with the shipped method and with a try not adopted (an English operating point on one article); exam26 (written
   with seed_exam10) was measured once in round 21 with the shipped method, on its own index only; exam27 and
   seed_exam12 (written in round 18), exam28 and seed_exam13 (written in round 21) were measured once in round 22,
-  before and after its change (an English question's BM25 weighs more), on their own indexes only;
+  before and after its change (an English question's BM25 weighs more), on their own indexes only; exam29 and
+  seed_exam14 (written blind at the end of round 22) are not measured yet and not gated;
 - exam10 to exam17 also served, in round 14, as fitting data of a calibration that was tried and not adopted
   (each judged it only when left out of its fit); the shipped calibration has never seen them;
 - exam17 (four invented articles in the series' layouts, with their questions and unanswerable
@@ -399,10 +400,11 @@ SERIES_FLOORS = {
 
 
 # Held-out splits kept out of the series index, whose floors above were measured on the 88 articles without
-# them: exam19 to exam28 are gated on their own indexes only
+# them: exam19 to exam28 are gated on their own indexes only, exam29 is not measured yet
 # (tests/data/corpus/README.md).
 OUTSIDE_THE_SERIES: tuple[str, ...] = ("exam19", "exam20", "exam21", "exam22", "exam23", "exam24", "exam25",
-                                        "exam26", "exam27", "exam28")
+                                        "exam26", "exam27", "exam28",
+                                        "exam29")
 
 
 @pytest.fixture(scope="module")
