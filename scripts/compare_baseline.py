@@ -27,17 +27,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from corpus_sets import SEED_FILES, index_of, split_files, split_questions
+from corpus_sets import HELD_OUT_SPLITS, SEED_FILES, SPLITS, index_of, split_files, split_questions
 
 from retrieval import Retriever, is_english, load_seeds
 from retrieval.errors import RetrievalError
 from retrieval.search.evaluate import gold_rank, load_questions
-
-# tests/data/corpus/README.md says which split is held out and which are tuning side.
-SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9",
-          "exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17", "exam18", "exam19", "exam20",
-          "exam21", "exam22", "exam23", "exam24", "exam25", "exam26",
-          "exam27", "exam28", "exam29"]
 
 
 def corpus_index(splits: list[str], work: Path) -> Retriever:
@@ -118,7 +112,8 @@ def compare(retriever: Retriever, label: str, questions: list[dict], unanswerabl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", action="append", choices=SPLITS,
-                        help="default: all (exam10 to exam29 are held out; the others are tuning side)")
+                        help=f"default: all ({HELD_OUT_SPLITS[0]} to {HELD_OUT_SPLITS[-1]} are held out; "
+                             "the others are tuning side)")
     parser.add_argument("--together", action="store_true",
                         help="one index of the seed and all the splits' articles, all their questions")
     parser.add_argument("--ask", action="append", choices=SPLITS,

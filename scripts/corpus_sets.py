@@ -17,6 +17,13 @@ from retrieval.search.evaluate import load_questions  # noqa: E402
 DATA = ROOT / "tests" / "data"
 CORPUS = DATA / "corpus"
 SEED_FILES = sorted((ROOT / "seeds").iterdir())
+# Which split is which (tests/data/corpus/README.md): these twelve are the tuning side; every other folder of the
+# corpus is a held-out split (exam10 onwards, in the order they were written), found by its folder.
+TUNING_SPLITS = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8",
+                 "exam9")
+HELD_OUT_SPLITS = tuple(sorted((p.name for p in CORPUS.iterdir() if p.is_dir() and p.name not in TUNING_SPLITS),
+                               key=lambda name: int(name.removeprefix("exam"))))
+SPLITS = TUNING_SPLITS + HELD_OUT_SPLITS
 
 
 def seed_questions() -> tuple[list[dict], list[dict]]:

@@ -27,7 +27,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
+from corpus_sets import SEED_FILES, TUNING_SPLITS, index_of, seed_questions, split_files, split_questions
 
 from retrieval import HashingEmbedder
 from retrieval.index.calibration import DEFAULTS_FILE, Calibration
@@ -37,7 +37,7 @@ from retrieval.search.evaluate import fit_calibration
 SOURCE = ("scripts/fit_default_calibration.py: the shipped article alone (dev, extra, seed_en_oos) and with each "
           "of the splits tune, test, holdout, exam, exam2 ... exam9; each language's size allowance on 26-52 articles")
 # The tuning side (tests/data/corpus/README.md): every split but the held-out ones.
-SPLITS = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
+SPLITS = TUNING_SPLITS
 LARGER = (SPLITS[:6], SPLITS[6:], SPLITS)
 HELD_OUT = ("exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17")
 

@@ -18,16 +18,12 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from compare_baseline import SPLITS, corpus_index, language
-from corpus_sets import split_questions
+from compare_baseline import corpus_index, language
+from corpus_sets import HELD_OUT_SPLITS as HELD_OUT
+from corpus_sets import SPLITS, split_questions
 
 from retrieval import Retriever
 from retrieval.search.evaluate import first_hits
-
-# tests/data/corpus/README.md
-HELD_OUT = ["exam10", "exam11", "exam12", "exam13", "exam14", "exam15", "exam16", "exam17", "exam18", "exam19",
-            "exam20", "exam21", "exam22", "exam23", "exam24", "exam25", "exam26",
-            "exam27", "exam28", "exam29"]
 
 
 def main() -> None:
