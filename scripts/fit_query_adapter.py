@@ -34,7 +34,7 @@ from retrieval import Retriever
 from retrieval.index.adapter import ADAPTERS_FILE, Example, QueryAdapter, adapter_for, fit_adapter, save_adapters
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import evaluate
-from retrieval.search.ranking import WHOLE_WEIGHT, is_about_article
+from retrieval.search.ranking import WHOLE_WEIGHT, QueryVector, is_about_article
 
 CANDIDATES = 60  # of each question's candidates, the nearest this many (the answer is rarely further)
 
@@ -57,7 +57,7 @@ def examples(retriever: Retriever, questions: list[dict]) -> list[Example]:
 def moved(retriever: Retriever, adapter: QueryAdapter):
     """``embed_question`` with every question's vector moved by ``adapter`` (Japanese ones too)."""
     def embed_question(question: str, with_previous: bool = False):
-        return adapter.apply(retriever.embedder.embed_queries([question]))[0]
+        return QueryVector.of(adapter.apply(retriever.embedder.embed_queries([question])))
     return embed_question
 
 

@@ -33,7 +33,7 @@ from retrieval.index import calibration
 from retrieval.index.embedding import load_embedder
 from retrieval.index.vocabulary import english_words, word_forms
 from retrieval.search import ranking
-from retrieval.search.ranking import is_english
+from retrieval.search.ranking import QueryVector, is_english
 
 SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3"]  # the tuning side
 SCALE, STEPS, RATE = 20.0, 300, 0.01
@@ -96,7 +96,7 @@ def ranks(index, questions: list[dict], w: np.ndarray | None) -> dict[str, list[
     for row, vector in zip(questions, vectors, strict=True):
         if w is not None:
             vector = unit(w @ vector).astype(np.float32)
-        texts = [hit.text for hit in index.search(row["q"], k=10, query_vector=vector).hits]
+        texts = [hit.text for hit in index.search(row["q"], k=10, query_vector=QueryVector.of(vector[None, :])).hits]
         rank = next((i for i, t in enumerate(texts, 1) if any(g in t for g in row["gold"])), 0)
         out["en" if is_english(row["q"]) else "ja"].append(rank)
     return out

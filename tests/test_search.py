@@ -296,27 +296,28 @@ def test_a_long_questions_ask_is_its_last_part(question: str, ask: str | None) -
 def test_a_long_question_is_ranked_with_its_ask_weighed_in(fake_retriever: Retriever) -> None:
     raw = fake_retriever.embedder.embed_queries
     long = "区役所にはよく行くんだけど、キャッシュレスで払えるようになるの?"
-    vectors = fake_retriever.embed_question(long)
-    assert np.allclose(vectors, raw([long, ranking.the_ask(long)]))
-    own, ranked_by = ranking.question_vectors(vectors)
-    mixed = (1 - ranking.ASK_SHARE) * vectors[0] + ranking.ASK_SHARE * vectors[1]
-    assert np.allclose(own, vectors[0]) and np.allclose(ranked_by, mixed / np.linalg.norm(mixed))
-    assert fake_retriever.search(long, query_vector=vectors) == fake_retriever.search(long)
-    short = "DX推進リーダーって何をする人?"
-    assert np.allclose(fake_retriever.embed_question(short), raw([short])[0])
+    query = fake_retriever.embed_question(long)
+    question, ask = raw([long, ranking.the_ask(long)])
+    mixed = (1 - ranking.ASK_SHARE) * question + ranking.ASK_SHARE * ask
+    assert np.allclose(query.own, question) and np.allclose(query.ranked, mixed / np.linalg.norm(mixed))
+    assert fake_retriever.search(long, query_vector=query) == fake_retriever.search(long)
+    short = fake_retriever.embed_question("DX推進リーダーって何をする人?")
+    assert np.allclose(short.own, raw(["DX推進リーダーって何をする人?"])[0]) and short.ranked is short.own
     # a follow-up read with the previous question keeps one vector: its last part is the follow-up alone
-    assert np.allclose(fake_retriever.embed_question(long, with_previous=True), raw([long])[0])
+    follow_up = fake_retriever.embed_question(long, with_previous=True)
+    assert np.allclose(follow_up.ranked, question) and follow_up.ranked is follow_up.own
 
 
 def test_whether_a_long_question_is_answered_reads_its_own_vector(fake_retriever: Retriever) -> None:
     long = "区役所にはよく行くんだけど、キャッシュレスで払えるようになるの?"
-    vectors = fake_retriever.embed_question(long)
+    query = fake_retriever.embed_question(long)
+    own_only = ranking.QueryVector(query.own, query.own)
     scorer = fake_retriever._scorer
-    with_ask = {s.passage: s for s in scorer.score(long, vectors)}
-    alone = {s.passage: s for s in scorer.score(long, vectors[0])}
+    with_ask = {s.passage: s for s in scorer.score(long, query)}
+    alone = {s.passage: s for s in scorer.score(long, own_only)}
     shared = set(with_ask) & set(alone)
     assert shared
     # each shared candidate's signals are the same either way (its dense score is the question's own) ...
     assert all(with_ask[p].probability == pytest.approx(alone[p].probability) for p in shared)
     # ... while the ranking follows the mix
-    assert [s.dense for s in scorer.score(long, vectors)] != [s.dense for s in scorer.score(long, vectors[0])]
+    assert [s.dense for s in scorer.score(long, query)] != [s.dense for s in scorer.score(long, own_only)]

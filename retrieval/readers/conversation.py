@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import QueryError
 from ..ingest.text import noun_phrases
 from ..search.citation import Segment, highlight
-from ..search.ranking import ANSWER_WINDOW, is_english, question_vectors
+from ..search.ranking import ANSWER_WINDOW, is_english
 from ..search.retriever import MAX_QUESTION_CHARS, Hit, Retriever, SearchResult, check_k, check_question
 
 FOLLOW_UP_MAX_CHARS = 15
@@ -174,8 +174,7 @@ def answer(retriever: Retriever, question: object, previous: str | None = None, 
     suggestions = () if result.answered else nearby_questions(retriever, result.hits)
     result = replace(result, hits=result.hits[:k])
     tokens = retriever.data.lexical.tokens
-    own = question_vectors(query)[0]  # the question's own vector, not its ask weighed in (round 12)
-    quotes = tuple(highlight(hit.text, searched, _similarity(retriever, hit.id, own), tokens)
+    quotes = tuple(highlight(hit.text, searched, _similarity(retriever, hit.id, query.own), tokens)
                    for hit in result.hits)
     context = previous.strip() if previous and searched != question else ""
     return Answer(question=question, searched=searched, result=result, quotes=quotes, context=context,

@@ -7,7 +7,7 @@
   this beat the earlier many-views + rank fusion, which lowered Recall@1 there (readers rarely use
   the articles' words; docs/measurements.md).
 - A long Japanese question's last part (the ask after a preamble) is embedded too and weighs in the
-  ranking; the signals for "not found" read the question's own vector (:func:`question_vectors`).
+  ranking; the signals for "not found" read the question's own vector (:class:`QueryVector`).
 - A passage's article counts too: a small share of the mean score of its article's best
   candidates is added, so that an article with several close matches wins over a lone close
   match in an article about something else (it matters once the series has many articles), and a
@@ -98,13 +98,23 @@ def is_english(text: str) -> bool:
     return english_share(text) > 0.5
 
 
-def question_vectors(query_vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the question's own vector, the vector it is ranked by) from :meth:`Retriever.embed_question`'s
-    result: one vector, or two rows (the question's and its ask's), mixed at ``ASK_SHARE``."""
-    if query_vector.ndim == 1:
-        return query_vector, query_vector
-    mixed = (1 - ASK_SHARE) * query_vector[0] + ASK_SHARE * query_vector[1]
-    return query_vector[0], (mixed / np.linalg.norm(mixed)).astype(query_vector.dtype)
+@dataclass(frozen=True)
+class QueryVector:
+    """A question as the index compares it (:meth:`Retriever.embed_question`): its own vector, which the signals
+    for "not found" and the highlight read, and the vector it is ranked by, a long Japanese question's ask weighed
+    in at ``ASK_SHARE`` (round 12). Without an ask both are the same array."""
+
+    own: np.ndarray
+    ranked: np.ndarray
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> QueryVector:
+        """From the embedder's rows: the question's vector, and its ask's when it has one."""
+        if len(rows) == 1:
+            own = rows[0]
+            return cls(own, own)  # one array: the signals then reuse the ranking's dense scores
+        mixed = (1 - ASK_SHARE) * rows[0] + ASK_SHARE * rows[1]
+        return cls(rows[0], (mixed / np.linalg.norm(mixed)).astype(rows.dtype))
 
 
 def the_ask(question: str) -> str | None:
@@ -279,18 +289,17 @@ class Scorer:
         _, first = np.unique(owners, return_index=True)
         return owners[np.sort(first)].tolist()
 
-    def score(self, question: str, query_vector: np.ndarray, limit: int | None = None) -> list[Scored]:
+    def score(self, question: str, query: QueryVector, limit: int | None = None) -> list[Scored]:
         """Candidates for a question, best first, each with its own probability (the first ``limit``
         of them; all when ``limit`` is None)."""
         about = is_about_article(question)
-        own, ranked_by = question_vectors(query_vector)
-        passages = self.candidates(ranked_by, about)
+        passages = self.candidates(query.ranked, about)
         if not passages:
             return []
-        dense, best = self.dense_scores(ranked_by, passages)
+        dense, best = self.dense_scores(query.ranked, passages)
         # The signals for "not found" read the question's own vector: the ask weighed in lifts the scores of
         # unanswerable questions too (tuning side: declined 0.889 -> 0.850; docs/measurements.md, round 12).
-        signal = dense if own is ranked_by else self.dense_scores(own, passages)[0]
+        signal = dense if query.own is query.ranked else self.dense_scores(query.own, passages)[0]
         english = is_english(question)
         # A Japanese question is cut once, for BM25 and for coverage; an English one is never cut by Sudachi.
         words = [] if english else self.data.lexical.tokens(question)

@@ -24,7 +24,7 @@ from ..index.store import ArticleInfo, IndexData, load_generation, load_index
 from ..ingest.articles import Article
 from ..ingest.passages import Passage, views
 from .citation import passage_url
-from .ranking import ANSWER_WINDOW, Scorer, is_english, the_ask
+from .ranking import ANSWER_WINDOW, QueryVector, Scorer, is_english, the_ask
 
 MAX_QUESTION_CHARS = 500
 MAX_K = 20
@@ -163,7 +163,7 @@ class Retriever:
         return cls(data, embedder)
 
     # -- searching ----------------------------------------------------------------------------
-    def embed_question(self, question: str, with_previous: bool = False) -> np.ndarray:
+    def embed_question(self, question: str, with_previous: bool = False) -> QueryVector:
         """The question's vector as the index compares it, for callers that need it besides :meth:`search`.
 
         An English question's vector goes through the embedder's question map (:mod:`retrieval.index.adapter`),
@@ -172,16 +172,16 @@ class Retriever:
         and follow-ups more than it gained; docs/measurements.md, round 8).
 
         A long Japanese question's last part (:func:`~retrieval.search.ranking.the_ask`) is embedded in the same
-        batch: then the result has two rows, the question's vector and its ask's (the ranking weighs the
-        ask in; the signals for "not found" read the question's own vector)."""
+        batch and weighed into the vector the question is ranked by (:class:`~retrieval.search.ranking.QueryVector`);
+        the signals for "not found" read the question's own vector."""
         question = check_question(question)
         ask = None if with_previous else the_ask(question)
         vectors = self.embedder.embed_queries([question] if ask is None else [question, ask])
         moved = is_english(question) and not with_previous
         vectors = self.adapter.apply(vectors) if moved else vectors
-        return vectors[0] if ask is None else vectors
+        return QueryVector.of(vectors)
 
-    def search(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> SearchResult:
+    def search(self, question: str, k: int = 5, query_vector: QueryVector | None = None) -> SearchResult:
         """The ``k`` best passages for a question and whether any of them answers it.
 
         ``query_vector`` (from :meth:`embed_question`) saves embedding the question twice.
