@@ -1,9 +1,11 @@
-"""Round 22's tuning-side table: English R@1 / R@5 / MRR at several weights of an English question's BM25 over the
-passages' English glosses (``ranking.ENGLISH_LEXICAL_WEIGHT``), on the questions the question map has not seen (the
-shipped article's seed sets; exam10 ... exam25, each on its own index; exam10 ... exam18 on the 88-article series)
-and on its fitting data (tune ... exam9, own indexes and the series).
+"""A ranking weight's tuning-side table: R@1 / R@5 / MRR of one language's answerable questions at several values of
+a ``ranking`` constant, on the shipped article's seed sets, on the measured corpus splits (each on its own index),
+on tune ... exam9 (the English question map's fitting data) and on the 88-article series.
 
-    python docs/tries/round22_english_lexical_weight.py --work /tmp/round22 [--weights 0.02,0.04] [--no-series]
+    python docs/tries/sweep_ranking_weight.py --work /tmp/sweep [--weights 0.02,0.04] [--no-series]
+        round 22's table (English, ``ENGLISH_LEXICAL_WEIGHT``; sets measured before round 22)
+    python docs/tries/sweep_ranking_weight.py --round 23 --language ja --weight LEXICAL_WEIGHT --weights 0.05,0.08
+        round 23's (Japanese; every set measured before round 23: seed sets to seed_exam13, exam10 ... exam28)
 
 Builds every index afresh in --work (about 15 minutes with the series; the series alone about 4).
 """
@@ -24,44 +26,53 @@ from retrieval.search.evaluate import evaluate, load_questions  # noqa: E402
 from retrieval.search.ranking import is_english  # noqa: E402
 
 TUNING = ["tune", "test", "holdout", "exam", *(f"exam{i}" for i in range(2, 10))]  # the map's fitting data
-MEASURED = [f"exam{i}" for i in range(10, 26)]
-SEED_SETS = ["seed_exam", *(f"seed_exam{i}" for i in range(2, 12)), "seed_short", "dev", "extra", "fresh"]
-
-
-def english(rows: list[dict]) -> list[dict]:
-    return [row for row in rows if is_english(row["q"])]
+# What had been measured before each round: (corpus splits, the shipped article's seed sets).
+MEASURED = {
+    22: ([f"exam{i}" for i in range(10, 26)],
+         ["seed_exam", *(f"seed_exam{i}" for i in range(2, 12)), "seed_short", "dev", "extra", "fresh"]),
+    23: ([f"exam{i}" for i in range(10, 29)],
+         ["seed_exam", *(f"seed_exam{i}" for i in range(2, 14)), "seed_short", "dev", "extra", "fresh"]),
+}
+SERIES = [f"exam{i}" for i in range(10, 19)]  # asked on the 88-article series (the shipped article, tune ... exam18)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path("/tmp/round22"))
+    parser.add_argument("--work", type=Path, default=Path("/tmp/sweep"))
+    parser.add_argument("--round", type=int, choices=sorted(MEASURED), default=22)
+    parser.add_argument("--language", choices=("en", "ja"), default="en")
+    parser.add_argument("--weight", default="ENGLISH_LEXICAL_WEIGHT", help="the ranking constant to vary")
     parser.add_argument("--weights", default="0,0.02,0.04,0.06,0.1")
     parser.add_argument("--no-series", action="store_true", help="skip the 88-article rows")
     args = parser.parse_args()
+    if not isinstance(getattr(ranking, args.weight, None), float):
+        parser.error(f"ranking has no weight named {args.weight}")
+
+    def asked(rows: list[dict]) -> list[dict]:
+        return [row for row in rows if is_english(row["q"]) == (args.language == "en")]
+
+    splits, seed_sets = MEASURED[args.round]
     embedder = load_embedder()
-    seed = [row for name in SEED_SETS for row in load_questions(DATA / f"{name}.jsonl")]
+    seed = [row for name in seed_sets for row in load_questions(DATA / f"{name}.jsonl")]
+    own = {s: index_of(s, SEED_FILES + split_files(s), args.work, embedder) for s in TUNING + splits}
     groups = {
-        "the shipped article's seed sets": [(index_of("seed", SEED_FILES, args.work, embedder), english(seed))],
-        "exam10 ... exam25, own indexes": [
-            (index_of(s, SEED_FILES + split_files(s), args.work, embedder), english(split_questions(s)[0]))
-            for s in MEASURED],
-        "tune ... exam9, own indexes (map-fitted)": [
-            (index_of(s, SEED_FILES + split_files(s), args.work, embedder), english(split_questions(s)[0]))
-            for s in TUNING],
+        "the shipped article's seed sets": [(index_of("seed", SEED_FILES, args.work, embedder), asked(seed))],
+        f"exam10 ... {splits[-1]}, own indexes": [(own[s], asked(split_questions(s)[0])) for s in splits],
+        "tune ... exam9, own indexes (map-fitted)": [(own[s], asked(split_questions(s)[0])) for s in TUNING],
     }
     if not args.no_series:
-        series = index_of("series", SEED_FILES + split_files(*TUNING, *MEASURED[:9]), args.work, embedder)
-        groups["exam10 ... exam18, 88 articles"] = [
-            (series, english([q for s in MEASURED[:9] for q in split_questions(s)[0]]))]
+        series = index_of("series", SEED_FILES + split_files(*TUNING, *SERIES), args.work, embedder)
+        groups["exam10 ... exam18, 88 articles"] = [(series, asked([q for s in SERIES for q in split_questions(s)[0]]))]
         groups["tune ... exam9, 88 articles (map-fitted)"] = [
-            (series, english([q for s in TUNING for q in split_questions(s)[0]]))]
+            (series, asked([q for s in TUNING for q in split_questions(s)[0]]))]
     weights = [float(w) for w in args.weights.split(",")]
-    print("| English questions | n | " + " | ".join(f"{w}: R@1 / R@5 / MRR" for w in weights) + " |")
+    print(f"| {args.language} questions, {args.weight} | n | "
+          + " | ".join(f"{w}: R@1 / R@5 / MRR" for w in weights) + " |")
     print("|---|---|" + "---|" * len(weights))
     for name, items in groups.items():
         cells, n = [], sum(len(qs) for _, qs in items)
         for weight in weights:
-            ranking.ENGLISH_LEXICAL_WEIGHT = weight
+            setattr(ranking, args.weight, weight)
             r1 = r5 = mrr = 0.0
             for retriever, questions in items:
                 report = evaluate(retriever, questions)
