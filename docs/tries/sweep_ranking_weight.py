@@ -7,7 +7,9 @@ on tune ... exam9 (the English question map's fitting data) and on the 88-articl
     python docs/tries/sweep_ranking_weight.py --round 23 --language ja --weight LEXICAL_WEIGHT --weights 0.05,0.08
         round 23's (Japanese; every set measured before round 23: seed sets to seed_exam13, exam10 ... exam28)
 
-Builds every index afresh in --work (about 15 minutes with the series; the series alone about 4).
+Builds every index afresh in --work (about 15 minutes with the series; the series alone about 4); ``--reuse`` loads
+the ones a previous run left there (the ranking weights are read at search time). ``--set NAME=VALUE`` holds another
+ranking constant at VALUE throughout.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-from corpus_sets import DATA, SEED_FILES, index_of, split_files, split_questions  # noqa: E402
+from corpus_sets import DATA, SEED_FILES, split_files, split_questions  # noqa: E402
+from corpus_sets import index_of as fresh_index  # noqa: E402
 
+from retrieval import Retriever  # noqa: E402
 from retrieval.index.embedding import load_embedder  # noqa: E402
 from retrieval.search import ranking  # noqa: E402
 from retrieval.search.evaluate import evaluate, load_questions  # noqa: E402
@@ -44,15 +48,27 @@ def main() -> None:
     parser.add_argument("--weight", default="ENGLISH_LEXICAL_WEIGHT", help="the ranking constant to vary")
     parser.add_argument("--weights", default="0,0.02,0.04,0.06,0.1")
     parser.add_argument("--no-series", action="store_true", help="skip the 88-article rows")
+    parser.add_argument("--reuse", action="store_true", help="load the indexes a previous run left in --work")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="hold a constant")
     args = parser.parse_args()
-    if not isinstance(getattr(ranking, args.weight, None), float):
-        parser.error(f"ranking has no weight named {args.weight}")
+    for name in [args.weight, *(held.split("=")[0] for held in args.set)]:
+        if not isinstance(getattr(ranking, name, None), float):
+            parser.error(f"ranking has no weight named {name}")
+    for held in args.set:
+        name, value = held.split("=")
+        setattr(ranking, name, float(value))
 
     def asked(rows: list[dict]) -> list[dict]:
         return [row for row in rows if is_english(row["q"]) == (args.language == "en")]
 
     splits, seed_sets = MEASURED[args.round]
     embedder = load_embedder()
+
+    def index_of(name: str, files: list[Path], work: Path, embedder) -> Retriever:
+        if args.reuse and (work / f"{name}-index").exists():
+            return Retriever.load(work / f"{name}-index", embedder=embedder)
+        return fresh_index(name, files, work, embedder)
+
     seed = [row for name in seed_sets for row in load_questions(DATA / f"{name}.jsonl")]
     own = {s: index_of(s, SEED_FILES + split_files(s), args.work, embedder) for s in TUNING + splits}
     groups = {
