@@ -45,9 +45,12 @@ def split_files(*splits: str) -> list[Path]:
     return [p for split in splits for p in sorted((CORPUS / split).iterdir()) if p.suffix in (".txt", ".json")]
 
 
-def index_of(name: str, files: list[Path], work: Path, embedder=None, progress=None) -> Retriever:
-    """A fresh index of ``files`` in ``work`` (a reused one would keep an old calibration)."""
+def index_of(name: str, files: list[Path], work: Path, embedder=None, progress=None, reuse: bool = False) -> Retriever:
+    """A fresh index of ``files`` in ``work`` (a reused one would keep an old calibration). ``reuse``: load the one a
+    previous run left in ``work`` when there is one (for measurements of the ranking, which it does not store)."""
     seeds, index = work / f"{name}-seeds", work / f"{name}-index"
+    if reuse and index.exists():
+        return Retriever.load(index, embedder=embedder)
     shutil.rmtree(seeds, ignore_errors=True)
     shutil.rmtree(index, ignore_errors=True)
     seeds.mkdir(parents=True)

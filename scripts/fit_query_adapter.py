@@ -91,9 +91,7 @@ def main() -> None:
     embedder = load_embedder()
 
     def index(name: str, files: list[Path]) -> Retriever:
-        if args.reuse:
-            return Retriever.load(args.work / f"{name}-index", embedder=embedder)
-        return index_of(name, files, args.work, embedder)
+        return index_of(name, files, args.work, embedder, reuse=args.reuse)
 
     questions = {s: split_questions(s)[0] for s in splits}
     own = {s: index(s, SEED_FILES + split_files(s)) for s in splits}

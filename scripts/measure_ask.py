@@ -42,9 +42,7 @@ def questions() -> dict[str, tuple[list[dict], list[dict]]]:
 
 
 def index(name: str, work: Path, reuse: bool) -> Retriever:
-    if reuse and (work / f"{name}-index").exists():
-        return Retriever.load(work / f"{name}-index")
-    return index_of(name, SEED_FILES + (split_files(name) if name != "seed" else []), work)
+    return index_of(name, SEED_FILES + (split_files(name) if name != "seed" else []), work, reuse=reuse)
 
 
 def main() -> None:

@@ -82,9 +82,7 @@ def main() -> None:
     work = Path(args.work)
 
     def index(name: str, files: list[Path]) -> Retriever:
-        if args.reuse and (work / f"{name}-index").exists():
-            return Retriever.load(work / f"{name}-index")
-        return index_of(name, files, work)
+        return index_of(name, files, work, reuse=args.reuse)
 
     def seed_set(name: str) -> list[Row]:
         return rows_of(seed, load_questions(DATA / f"{name}.jsonl"),

@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from corpus_sets import SEED_FILES, index_of, split_files, split_questions  # noqa: E402
 
-from retrieval import Retriever  # noqa: E402
 from retrieval.index.embedding import load_embedder  # noqa: E402
 from retrieval.search.ranking import ANSWER_WINDOW, QueryVector, is_english  # noqa: E402
 
@@ -59,9 +58,7 @@ def main() -> None:
     embedder = load_embedder()
     rows = []
     for number, split in enumerate(SPLITS):
-        built = args.work / f"{split}-index"
-        retriever = (Retriever.load(built, embedder=embedder) if built.exists()
-                     else index_of(split, SEED_FILES + split_files(split), args.work, embedder))
+        retriever = index_of(split, SEED_FILES + split_files(split), args.work, embedder, reuse=True)
         scorer, adapter = retriever._scorer, retriever.adapter
         answerable, unanswerable = split_questions(split)
         for label, questions in ((1, answerable), (0, unanswerable)):

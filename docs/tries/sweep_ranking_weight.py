@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from corpus_sets import DATA, SEED_FILES, split_files, split_questions  # noqa: E402
-from corpus_sets import index_of as fresh_index  # noqa: E402
+from corpus_sets import index_of as built  # noqa: E402
 
 from retrieval import Retriever  # noqa: E402
 from retrieval.index.embedding import load_embedder  # noqa: E402
@@ -64,20 +64,18 @@ def main() -> None:
     splits, seed_sets = MEASURED[args.round]
     embedder = load_embedder()
 
-    def index_of(name: str, files: list[Path], work: Path, embedder) -> Retriever:
-        if args.reuse and (work / f"{name}-index").exists():
-            return Retriever.load(work / f"{name}-index", embedder=embedder)
-        return fresh_index(name, files, work, embedder)
+    def index_of(name: str, files: list[Path]) -> Retriever:
+        return built(name, files, args.work, embedder, reuse=args.reuse)
 
     seed = [row for name in seed_sets for row in load_questions(DATA / f"{name}.jsonl")]
-    own = {s: index_of(s, SEED_FILES + split_files(s), args.work, embedder) for s in TUNING + splits}
+    own = {s: index_of(s, SEED_FILES + split_files(s)) for s in TUNING + splits}
     groups = {
-        "the shipped article's seed sets": [(index_of("seed", SEED_FILES, args.work, embedder), asked(seed))],
+        "the shipped article's seed sets": [(index_of("seed", SEED_FILES), asked(seed))],
         f"exam10 ... {splits[-1]}, own indexes": [(own[s], asked(split_questions(s)[0])) for s in splits],
         "tune ... exam9, own indexes (map-fitted)": [(own[s], asked(split_questions(s)[0])) for s in TUNING],
     }
     if not args.no_series:
-        series = index_of("series", SEED_FILES + split_files(*TUNING, *SERIES), args.work, embedder)
+        series = index_of("series", SEED_FILES + split_files(*TUNING, *SERIES))
         groups["exam10 ... exam18, 88 articles"] = [(series, asked([q for s in SERIES for q in split_questions(s)[0]]))]
         groups["tune ... exam9, 88 articles (map-fitted)"] = [
             (series, asked([q for s in TUNING for q in split_questions(s)[0]]))]
