@@ -34,6 +34,13 @@ def seed_questions() -> tuple[list[dict], list[dict]]:
             + load_questions(DATA / "seed_en_oos.jsonl", False))
 
 
+def seed_sets(*names: str) -> tuple[list[dict], list[dict]]:
+    """The (answerable, unanswerable) questions of question sets on the shipped article, pooled in order:
+    ``tests/data/NAME.jsonl`` and ``NAME_oos.jsonl`` for each name."""
+    return ([row for name in names for row in load_questions(DATA / f"{name}.jsonl")],
+            [row for name in names for row in load_questions(DATA / f"{name}_oos.jsonl", need_gold=False)])
+
+
 def split_questions(split: str) -> tuple[list[dict], list[dict]]:
     """A corpus split's (answerable, unanswerable) questions."""
     return (load_questions(CORPUS / f"{split}_questions.jsonl"),

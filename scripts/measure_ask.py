@@ -23,12 +23,12 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from corpus_sets import DATA, SEED_FILES, index_of, split_files, split_questions
+from corpus_sets import SEED_FILES, index_of, seed_sets, split_files, split_questions
 
 import retrieval.search.ranking as ranking
 import retrieval.search.retriever as retriever_module
 from retrieval import Retriever
-from retrieval.search.evaluate import gold_rank, load_questions
+from retrieval.search.evaluate import gold_rank
 
 SPLITS = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
 SEED_SETS = ("dev", "extra", "fresh", "seed_exam", "seed_short")
@@ -36,9 +36,7 @@ SEED_SETS = ("dev", "extra", "fresh", "seed_exam", "seed_short")
 
 def questions() -> dict[str, tuple[list[dict], list[dict]]]:
     """(answerable, unanswerable) per index name: the shipped article's tuning sets, and each split."""
-    seed = ([row for name in SEED_SETS for row in load_questions(DATA / f"{name}.jsonl")],
-            [row for name in SEED_SETS for row in load_questions(DATA / f"{name}_oos.jsonl", need_gold=False)])
-    return {"seed": seed, **{split: split_questions(split) for split in SPLITS}}
+    return {"seed": seed_sets(*SEED_SETS), **{split: split_questions(split) for split in SPLITS}}
 
 
 def index(name: str, work: Path, reuse: bool) -> Retriever:

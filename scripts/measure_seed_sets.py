@@ -17,10 +17,10 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from corpus_sets import DATA, SEED_FILES, index_of
+from corpus_sets import SEED_FILES, index_of, seed_sets
 
 from retrieval import is_english
-from retrieval.search.evaluate import evaluate, load_questions
+from retrieval.search.evaluate import evaluate
 from retrieval.search.ranking import ANSWER_WINDOW
 
 
@@ -39,8 +39,7 @@ def main() -> None:
     print("| set | language | R@1 | R@5 | MRR | answerable wrongly \"not found\" | unanswerable \"not found\" |")
     print("|---|---|---|---|---|---|---|")
     for name in sets:
-        questions = load_questions(DATA / f"{name}.jsonl")
-        unanswerable = load_questions(DATA / f"{name}_oos.jsonl", need_gold=False)
+        questions, unanswerable = seed_sets(name)
         for lang in ("ja", "en", None):
             asked = [row for row in questions if lang in (None, language(row))]
             others = [row for row in unanswerable if lang in (None, language(row))]
@@ -58,8 +57,7 @@ def thresholds(retriever, sets: list[str], cuts: list[float]) -> None:
     were the threshold each of ``cuts`` (a question is answered when one of its first hits reaches it)."""
     best = {}  # (language, answerable?) -> the best probability among each question's first hits
     for name in sets:
-        for answerable, rows in ((True, load_questions(DATA / f"{name}.jsonl")),
-                                 (False, load_questions(DATA / f"{name}_oos.jsonl", need_gold=False))):
+        for answerable, rows in zip((True, False), seed_sets(name), strict=True):
             for row in rows:
                 first = retriever.features(row["q"])[:ANSWER_WINDOW]
                 best.setdefault((language(row), answerable), []).append(max((s.probability for s in first),

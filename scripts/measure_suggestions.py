@@ -20,12 +20,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corpus_sets import DATA, SEED_FILES, index_of, split_files, split_questions
+from corpus_sets import SEED_FILES, index_of, seed_sets, split_files, split_questions
 
 from retrieval import Retriever
 from retrieval.index.embedding import load_embedder
 from retrieval.readers.conversation import answer, example_questions
-from retrieval.search.evaluate import load_questions
 
 EXAMPLES = 3  # as the page offers (web/page.py)
 
@@ -69,8 +68,7 @@ def main() -> None:
     if args.seed_set:
         seed = index_of("seed", SEED_FILES, args.work, embedder)
         for name in args.seed_set:
-            print(row(name, seed, load_questions(DATA / f"{name}.jsonl"),
-                      load_questions(DATA / f"{name}_oos.jsonl", need_gold=False)), flush=True)
+            print(row(name, seed, *seed_sets(name)), flush=True)
     for split in args.split:
         retriever = (Retriever.load(args.index, embedder=embedder) if args.index
                      else index_of(split, SEED_FILES + split_files(split), args.work, embedder))

